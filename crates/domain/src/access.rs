@@ -73,6 +73,16 @@ impl Role {
 pub enum Jurisdiction {
     District,
     Town(TownCode),
+    /// No authority anywhere: anonymous callers and public accounts.
+    None,
+}
+
+/// What a caller may list: everything, public records plus one town's, or public records only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadScope {
+    All,
+    Town(TownCode),
+    PublicOnly,
 }
 
 /// The caller of a request, resolved once at the edge. Anonymous callers are
@@ -115,11 +125,13 @@ impl Principal {
         self.roles.contains(&role)
     }
 
-    /// The town this caller is limited to, or `None` for district-wide authority.
-    pub fn town_scope(&self) -> Option<&TownCode> {
+    /// Which records a listing may return to this caller; stores filter by it.
+    pub fn read_scope(&self) -> ReadScope {
         match &self.jurisdiction {
-            Jurisdiction::District => None,
-            Jurisdiction::Town(code) => Some(code),
+            _ if self.roles.iter().all(|r| *r == Role::Public) => ReadScope::PublicOnly,
+            Jurisdiction::District => ReadScope::All,
+            Jurisdiction::Town(code) => ReadScope::Town(code.clone()),
+            Jurisdiction::None => ReadScope::PublicOnly,
         }
     }
 
@@ -129,10 +141,11 @@ impl Principal {
         if public {
             return true;
         }
-        if self.is_anonymous() || self.roles.iter().all(|r| *r == Role::Public) {
-            return false;
+        match self.read_scope() {
+            ReadScope::All => true,
+            ReadScope::Town(mine) => town == Some(&mine),
+            ReadScope::PublicOnly => false,
         }
-        self.within(town)
     }
 
     /// Whether the caller may create, change or delete a record of that town.
@@ -144,7 +157,7 @@ impl Principal {
         match (&self.jurisdiction, town) {
             (Jurisdiction::District, _) => true,
             (Jurisdiction::Town(mine), Some(theirs)) => mine == theirs,
-            (Jurisdiction::Town(_), None) => false,
+            (Jurisdiction::Town(_), None) | (Jurisdiction::None, _) => false,
         }
     }
 }

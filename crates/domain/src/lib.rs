@@ -15,7 +15,7 @@ pub mod kinds;
 pub mod record;
 pub mod time;
 
-pub use access::{Jurisdiction, Principal, Role};
+pub use access::{Jurisdiction, Principal, ReadScope, Role};
 pub use codes::{TownCode, VillageCode};
 pub use error::{FieldError, FieldErrors};
 pub use geometry::{County, LonLat};
