@@ -56,9 +56,8 @@ fn from_row(row: &AnyRow) -> Result<Record> {
             .map_err(|e| corrupt(&e.message))?,
         synthetic: row.try_get::<i64, _>(3)? != 0,
         geometry: geometry
-            .map(|g| g.parse::<geojson::Geometry>())
-            .transpose()
-            .map_err(|e| corrupt(&e.to_string()))?,
+            .map(|g| g.parse::<geojson::Geometry>().map_err(|e| corrupt(&e.to_string())))
+            .transpose()?,
         properties: serde_json::from_str(&properties).map_err(|e| corrupt(&e.to_string()))?,
         version: row.try_get(6)?,
         updated_at: parse_rfc3339("updated_at", &updated_at).map_err(|e| corrupt(&e.message))?,
