@@ -6,6 +6,8 @@
 //! Architecture invariant: this crate knows nothing about storage, HTTP or any runtime.
 //! It does I/O only through the callers' hands (values in, values out).
 
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod access;
 pub mod codes;
 pub mod error;

@@ -9,6 +9,8 @@
 //! but no HTTP and no rules about who may do what (the server checks access first; the
 //! store only filters listings by the [`yingji_domain::ReadScope`] it is given).
 
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 mod audit;
 mod db;
 mod error;

@@ -56,7 +56,10 @@ fn from_row(row: &AnyRow) -> Result<Record> {
             .map_err(|e| corrupt(&e.message))?,
         synthetic: row.try_get::<i64, _>(3)? != 0,
         geometry: geometry
-            .map(|g| g.parse::<geojson::Geometry>().map_err(|e| corrupt(&e.to_string())))
+            .map(|g| {
+                g.parse::<geojson::Geometry>()
+                    .map_err(|e| corrupt(&e.to_string()))
+            })
             .transpose()?,
         properties: serde_json::from_str(&properties).map_err(|e| corrupt(&e.to_string()))?,
         version: row.try_get(6)?,

@@ -1,9 +1,10 @@
-//! Test support: the same test runs against every backend.
+//! Test support: the same test runs against every backend. Panics are its way to fail a test.
 //!
 //! SQLite always runs, in a temporary directory. PostgreSQL runs when
 //! `YINGJI_TEST_POSTGRES` holds a server URL (the README's test command and CI set it);
 //! each test then gets a database of its own, created fresh. If the variable is set and the
 //! server cannot be reached, the test fails: a requested backend is never silently skipped.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use crate::{PostgresStore, SqliteStore, Store};
 use sqlx::any::install_default_drivers;
