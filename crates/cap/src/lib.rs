@@ -1,1 +1,30 @@
-//! yingji-cap
+//! yingji-cap: the Common Alerting Protocol (CAP) 1.2 for yingji.
+//!
+//! - [`validate`] reads a document (a CAP alert or an EDXL-DE container, any declared
+//!   encoding, DTDs refused, size and depth bounded) and reports every violation of the
+//!   XSD and of CAP 1.2 section 3 with its path, plus XML-DSig signature problems.
+//! - [`model`] is the typed message; [`write_alert`] serializes it.
+//! - [`authoring`] drafts, approves and publishes yingji's own warnings (GB/T 35965.1).
+//! - [`validate_file`] is what `yingji cap validate FILE…` prints.
+//!
+//! Architecture invariant: pure library — no I/O except [`validate_file`] reading the file
+//! it is given, no network, no async, no database.
+
+mod datetime;
+mod decode;
+pub mod dsig;
+mod geo;
+pub mod model;
+mod rules;
+mod schema;
+mod validate;
+mod violation;
+pub mod xml;
+
+pub use datetime::{CapDateTime, DateTimeError};
+pub use decode::DecodeError;
+pub use geo::{Circle, GeometryError, Point, Polygon};
+pub use validate::{
+    validate, AlertReport, ReadError, ReadOptions, Report, SignatureStatus, EDXL_DE_NAMESPACE,
+};
+pub use violation::{RuleKind, Violation};
