@@ -1,0 +1,1 @@
+//! Planning analyses on top of the router: coverage, aerial reach, evacuation, exposure.

@@ -1,0 +1,461 @@
+//! The query façade: snapping, routes, travel-time tables. Isochrones are in `isochrone.rs`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ch::{ChQuery, ContractionHierarchy};
+use crate::closures::CostOverlay;
+use crate::dijkstra::{shortest_path_tree, SearchDirection};
+use crate::error::{Result, RoutingError};
+use crate::geometry::LonLat;
+use crate::graph::{millis_for, Millis, NodeIndex, RoadGraph, SegmentId, UNREACHED};
+use crate::snap::{Snap, SnapIndex};
+
+/// Query settings that do not change the prepared graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouterConfig {
+    /// Speed of the leg between a point and the road it snaps to (minor roads and tracks the
+    /// graph does not hold). Default 20 km/h.
+    pub offroad_speed_kmh: f64,
+    /// Points farther than this from every road are refused. Default 20 km.
+    pub max_snap_distance_m: f64,
+    /// Half-width of the corridor drawn around reachable roads in an isochrone. Default 250 m.
+    pub isochrone_corridor_m: f64,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            offroad_speed_kmh: 20.0,
+            max_snap_distance_m: 20_000.0,
+            isochrone_corridor_m: 250.0,
+        }
+    }
+}
+
+impl RouterConfig {
+    pub fn validate(&self) -> Result<()> {
+        crate::speed::check_speed(self.offroad_speed_kmh, "offroad_speed_kmh")?;
+        for (field, v) in [
+            ("max_snap_distance_m", self.max_snap_distance_m),
+            ("isochrone_corridor_m", self.isochrone_corridor_m),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(RoutingError::invalid(
+                    field,
+                    format!("must be positive, got {v}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A point placed on the network: its snap and the cost of the off-road leg.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Access {
+    pub point: LonLat,
+    pub snap: Snap,
+    pub offroad_ms: Millis,
+}
+
+/// Cost of travelling `share` of a segment, under the overlay.
+fn partial_cost(
+    graph: &RoadGraph,
+    overlay: &CostOverlay,
+    segment: SegmentId,
+    share: f64,
+) -> Option<Millis> {
+    let full = graph.segments()[segment as usize].travel_time_ms();
+    overlay.cost(segment, (full as f64 * share).round() as Millis)
+}
+
+impl Access {
+    /// Graph nodes a traveller leaving this point can enter, with the cost so far.
+    pub fn departures(&self, graph: &RoadGraph, overlay: &CostOverlay) -> Vec<(NodeIndex, Millis)> {
+        let s = &graph.segments()[self.snap.segment as usize];
+        let f = self.snap.fraction;
+        let mut seeds = Vec::with_capacity(2);
+        if s.allows_forward() {
+            if let Some(c) = partial_cost(graph, overlay, self.snap.segment, 1.0 - f) {
+                seeds.push((s.to, self.offroad_ms.saturating_add(c)));
+            }
+        }
+        if s.allows_backward() {
+            if let Some(c) = partial_cost(graph, overlay, self.snap.segment, f) {
+                seeds.push((s.from, self.offroad_ms.saturating_add(c)));
+            }
+        }
+        seeds
+    }
+
+    /// Graph nodes from which a traveller can reach this point, with the remaining cost.
+    pub fn arrivals(&self, graph: &RoadGraph, overlay: &CostOverlay) -> Vec<(NodeIndex, Millis)> {
+        let s = &graph.segments()[self.snap.segment as usize];
+        let f = self.snap.fraction;
+        let mut entries = Vec::with_capacity(2);
+        if s.allows_forward() {
+            if let Some(c) = partial_cost(graph, overlay, self.snap.segment, f) {
+                entries.push((s.from, self.offroad_ms.saturating_add(c)));
+            }
+        }
+        if s.allows_backward() {
+            if let Some(c) = partial_cost(graph, overlay, self.snap.segment, 1.0 - f) {
+                entries.push((s.to, self.offroad_ms.saturating_add(c)));
+            }
+        }
+        entries
+    }
+
+    /// Travel without entering a node: both points on the same segment, in an allowed
+    /// direction.
+    pub fn direct_to(
+        &self,
+        other: &Access,
+        graph: &RoadGraph,
+        overlay: &CostOverlay,
+    ) -> Option<Millis> {
+        if self.snap.segment != other.snap.segment {
+            return None;
+        }
+        let s = &graph.segments()[self.snap.segment as usize];
+        let delta = other.snap.fraction - self.snap.fraction;
+        let allowed = (delta >= 0.0 && s.allows_forward()) || (delta <= 0.0 && s.allows_backward());
+        if !allowed {
+            return None;
+        }
+        let along = partial_cost(graph, overlay, self.snap.segment, delta.abs())?;
+        Some(
+            self.offroad_ms
+                .saturating_add(along)
+                .saturating_add(other.offroad_ms),
+        )
+    }
+}
+
+/// A found route. Times in seconds, distances in metres.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    pub travel_time_s: f64,
+    pub distance_m: f64,
+    /// Off-road legs at both ends (included in the totals).
+    pub offroad_m: f64,
+    /// The segments driven, in order (a partly driven segment included).
+    pub segments: Vec<SegmentId>,
+    /// lon/lat from the origin to the destination.
+    pub geometry: Vec<LonLat>,
+}
+
+impl Route {
+    pub fn to_geojson(&self) -> geojson::Feature {
+        let line: geo::LineString<f64> = self.geometry.iter().map(|p| (p.lon, p.lat)).collect();
+        let mut properties = serde_json::Map::new();
+        properties.insert("travel_time_s".into(), self.travel_time_s.into());
+        properties.insert("distance_m".into(), self.distance_m.into());
+        properties.insert("offroad_m".into(), self.offroad_m.into());
+        geojson::Feature {
+            geometry: Some(geojson::Geometry::new((&line).into())),
+            properties: Some(properties),
+            ..Default::default()
+        }
+    }
+}
+
+/// The answer to a route query: a route, or an explicit "unreachable".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RouteAnswer {
+    Found(Route),
+    Unreachable,
+}
+
+/// Travel times in seconds, `rows[origin][destination]`; `None` means unreachable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TravelTimeTable {
+    pub rows: Vec<Vec<Option<f64>>>,
+}
+
+pub(crate) fn seconds(ms: Millis) -> Option<f64> {
+    (ms != UNREACHED).then(|| ms as f64 / 1000.0)
+}
+
+/// A road graph ready for queries: the graph, its snapping index and its contraction
+/// hierarchy. Share one behind an `Arc`; all queries take `&self`.
+#[derive(Debug)]
+pub struct Router {
+    pub(crate) graph: RoadGraph,
+    pub(crate) config: RouterConfig,
+    snap_index: SnapIndex,
+    ch: ContractionHierarchy,
+    ch_query: ChQuery,
+}
+
+impl Router {
+    /// Prepares the graph (contraction) and the snapping index.
+    pub fn new(graph: RoadGraph, config: RouterConfig) -> Result<Self> {
+        let ch = ContractionHierarchy::prepare(&graph)?;
+        Self::from_parts(graph, ch, config)
+    }
+
+    pub(crate) fn from_parts(
+        graph: RoadGraph,
+        ch: ContractionHierarchy,
+        config: RouterConfig,
+    ) -> Result<Self> {
+        config.validate()?;
+        if ch.node_count() != graph.node_count() {
+            return Err(RoutingError::invalid(
+                "hierarchy",
+                "prepared for another graph",
+            ));
+        }
+        Ok(Router {
+            snap_index: SnapIndex::build(&graph),
+            graph,
+            config,
+            ch,
+            ch_query: ChQuery::new(),
+        })
+    }
+
+    pub fn graph(&self) -> &RoadGraph {
+        &self.graph
+    }
+
+    pub fn config(&self) -> &RouterConfig {
+        &self.config
+    }
+
+    pub fn hierarchy(&self) -> &ContractionHierarchy {
+        &self.ch
+    }
+
+    /// The nearest road to a point (within the snapping limit). `field` names the point in
+    /// errors.
+    pub fn snap(&self, point: LonLat, field: &str) -> Result<Snap> {
+        let point = point.validate(field)?;
+        let snap = self
+            .snap_index
+            .snap(&self.graph, point)
+            .ok_or_else(|| RoutingError::EmptyGraph("no segment to snap to".into()))?;
+        if snap.offroad_m > self.config.max_snap_distance_m {
+            return Err(RoutingError::PointOffNetwork {
+                field: field.to_string(),
+                lon: point.lon,
+                lat: point.lat,
+                distance_m: snap.offroad_m,
+                limit_m: self.config.max_snap_distance_m,
+            });
+        }
+        Ok(snap)
+    }
+
+    pub(crate) fn access(&self, point: LonLat, field: &str) -> Result<Access> {
+        let snap = self.snap(point, field)?;
+        Ok(Access {
+            point,
+            snap,
+            offroad_ms: millis_for(snap.offroad_m, self.config.offroad_speed_kmh),
+        })
+    }
+
+    pub(crate) fn access_all(&self, points: &[LonLat], name: &str) -> Result<Vec<Access>> {
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| self.access(p, &format!("{name}[{i}]")))
+            .collect()
+    }
+
+    /// The fastest route between two points under the overlay (closures at some instant).
+    pub fn route(&self, from: LonLat, to: LonLat, overlay: &CostOverlay) -> Result<RouteAnswer> {
+        let origin = self.access(from, "from")?;
+        let destination = self.access(to, "to")?;
+        let seeds = origin.departures(&self.graph, overlay);
+        let arrivals = destination.arrivals(&self.graph, overlay);
+        let targets: Vec<NodeIndex> = arrivals.iter().map(|a| a.0).collect();
+        let tree = if targets.is_empty() {
+            None
+        } else {
+            Some(shortest_path_tree(
+                &self.graph,
+                &seeds,
+                SearchDirection::Forward,
+                overlay,
+                UNREACHED - 1,
+                &targets,
+            ))
+        };
+        let via_graph = tree.as_ref().and_then(|tree| {
+            arrivals
+                .iter()
+                .filter_map(|&(node, rest)| {
+                    tree.reached(node).map(|d| (d.saturating_add(rest), node))
+                })
+                .min()
+        });
+        let direct = origin.direct_to(&destination, &self.graph, overlay);
+        let route = match (via_graph, direct) {
+            (None, None) => return Ok(RouteAnswer::Unreachable),
+            (Some((ms, _)), Some(direct_ms)) if direct_ms <= ms => {
+                self.direct_route(&origin, &destination, direct_ms)
+            }
+            (None, Some(direct_ms)) => self.direct_route(&origin, &destination, direct_ms),
+            (Some((ms, last)), _) => {
+                let path = tree.map(|t| t.path_to(last)).unwrap_or_default();
+                self.graph_route(&origin, &destination, &path, ms)
+            }
+        };
+        Ok(RouteAnswer::Found(route))
+    }
+
+    fn direct_route(&self, origin: &Access, destination: &Access, ms: Millis) -> Route {
+        let s = &self.graph.segments()[origin.snap.segment as usize];
+        let along = (destination.snap.fraction - origin.snap.fraction).abs() * s.length_m;
+        let offroad_m = origin.snap.offroad_m + destination.snap.offroad_m;
+        Route {
+            travel_time_s: ms as f64 / 1000.0,
+            distance_m: along + offroad_m,
+            offroad_m,
+            segments: vec![origin.snap.segment],
+            geometry: vec![
+                origin.point,
+                origin.snap.road_point,
+                destination.snap.road_point,
+                destination.point,
+            ],
+        }
+    }
+
+    fn graph_route(
+        &self,
+        origin: &Access,
+        destination: &Access,
+        path: &[(NodeIndex, Option<SegmentId>)],
+        ms: Millis,
+    ) -> Route {
+        let (Some(&(first, _)), Some(&(last, _))) = (path.first(), path.last()) else {
+            return self.direct_route(origin, destination, ms);
+        };
+        let share_to = |snap: &Snap, node: NodeIndex| {
+            let s = &self.graph.segments()[snap.segment as usize];
+            let share = if node == s.from {
+                snap.fraction
+            } else {
+                1.0 - snap.fraction
+            };
+            share * s.length_m
+        };
+        let mut segments = vec![origin.snap.segment];
+        let mut distance_m = share_to(&origin.snap, first) + share_to(&destination.snap, last);
+        let mut geometry = vec![origin.point, origin.snap.road_point];
+        for &(node, segment) in path {
+            if let Some(segment) = segment {
+                segments.push(segment);
+                distance_m += self.graph.segments()[segment as usize].length_m;
+            }
+            geometry.push(self.graph.node(node).position);
+        }
+        segments.push(destination.snap.segment);
+        segments.dedup();
+        geometry.push(destination.snap.road_point);
+        geometry.push(destination.point);
+        geometry.dedup();
+        let offroad_m = origin.snap.offroad_m + destination.snap.offroad_m;
+        Route {
+            travel_time_s: ms as f64 / 1000.0,
+            distance_m: distance_m + offroad_m,
+            offroad_m,
+            segments,
+            geometry,
+        }
+    }
+
+    /// Travel times from every origin to every destination (one-to-many when there is one
+    /// origin). Free flow uses the contraction hierarchy; with closures in force it runs
+    /// exact Dijkstra searches on the live costs.
+    pub fn travel_times(
+        &self,
+        origins: &[LonLat],
+        destinations: &[LonLat],
+        overlay: &CostOverlay,
+    ) -> Result<TravelTimeTable> {
+        let origins = self.access_all(origins, "origins")?;
+        let destinations = self.access_all(destinations, "destinations")?;
+        let ms = self.table_ms(&origins, &destinations, overlay);
+        Ok(TravelTimeTable {
+            rows: ms
+                .into_iter()
+                .map(|row| row.into_iter().map(seconds).collect())
+                .collect(),
+        })
+    }
+
+    /// Travel-time matrix in milliseconds between located points.
+    pub(crate) fn table_ms(
+        &self,
+        origins: &[Access],
+        destinations: &[Access],
+        overlay: &CostOverlay,
+    ) -> Vec<Vec<Millis>> {
+        let mut table = if overlay.is_free_flow() {
+            let sources: Vec<_> = origins
+                .iter()
+                .map(|o| o.departures(&self.graph, overlay))
+                .collect();
+            let targets: Vec<_> = destinations
+                .iter()
+                .map(|d| d.arrivals(&self.graph, overlay))
+                .collect();
+            self.ch_query.table(&self.ch, &sources, &targets)
+        } else {
+            self.dijkstra_table(origins, destinations, overlay)
+        };
+        for (i, o) in origins.iter().enumerate() {
+            for (j, d) in destinations.iter().enumerate() {
+                if let Some(direct) = o.direct_to(d, &self.graph, overlay) {
+                    table[i][j] = table[i][j].min(direct);
+                }
+            }
+        }
+        table
+    }
+
+    fn dijkstra_table(
+        &self,
+        origins: &[Access],
+        destinations: &[Access],
+        overlay: &CostOverlay,
+    ) -> Vec<Vec<Millis>> {
+        let arrivals: Vec<_> = destinations
+            .iter()
+            .map(|d| d.arrivals(&self.graph, overlay))
+            .collect();
+        let targets: Vec<NodeIndex> = arrivals.iter().flatten().map(|a| a.0).collect();
+        origins
+            .iter()
+            .map(|o| {
+                let seeds = o.departures(&self.graph, overlay);
+                let tree = shortest_path_tree(
+                    &self.graph,
+                    &seeds,
+                    SearchDirection::Forward,
+                    overlay,
+                    UNREACHED - 1,
+                    &targets,
+                );
+                arrivals
+                    .iter()
+                    .map(|entries| {
+                        entries
+                            .iter()
+                            .filter_map(|&(node, rest)| {
+                                tree.reached(node).map(|d| d.saturating_add(rest))
+                            })
+                            .min()
+                            .unwrap_or(UNREACHED)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
