@@ -14,3 +14,5 @@ pub use engine::{Engine, EngineState, Event, FaultKind, Signal};
 pub use level::{Band, Direction, Grading, Level};
 pub use observation::{DatastreamId, Observation, ObservationError};
 pub use rule::{Clause, Combine, Condition, Name, Rule, RuleError, RuleId, Subject};
+pub mod defaults;
+pub mod lifecycle;

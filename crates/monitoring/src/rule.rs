@@ -26,6 +26,12 @@ impl RuleId {
         }
     }
 
+    /// For ids the crate builds from fixed prefixes and numbers (default rules).
+    pub(crate) fn generated(text: String) -> Self {
+        debug_assert!(RuleId::parse(text.clone()).is_ok(), "{text}");
+        RuleId(text)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -211,6 +217,11 @@ pub enum RuleError {
         rule: RuleId,
         stored: u32,
         offered: u32,
+    },
+    #[error("sensor parameter {parameter}: {reason}")]
+    Parameter {
+        parameter: &'static str,
+        reason: &'static str,
     },
     #[error("rule {0} does not exist")]
     NotFound(RuleId),
