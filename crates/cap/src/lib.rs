@@ -10,6 +10,7 @@
 //! Architecture invariant: pure library — no I/O except [`validate_file`] reading the file
 //! it is given, no network, no async, no database.
 
+pub mod authoring;
 mod datetime;
 mod decode;
 pub mod dsig;
@@ -19,12 +20,15 @@ mod rules;
 mod schema;
 mod validate;
 mod violation;
+mod write;
 pub mod xml;
 
 pub use datetime::{CapDateTime, DateTimeError};
 pub use decode::DecodeError;
 pub use geo::{Circle, GeometryError, Point, Polygon};
 pub use validate::{
-    validate, AlertReport, ReadError, ReadOptions, Report, SignatureStatus, EDXL_DE_NAMESPACE,
+    validate, validate_file, AlertReport, FileReport, ReadError, ReadOptions, Report,
+    SignatureStatus, EDXL_DE_NAMESPACE,
 };
 pub use violation::{RuleKind, Violation};
+pub use write::write_alert;

@@ -37,6 +37,8 @@ pub enum ReadError {
     Xml(#[from] XmlError),
     #[error("not a CAP 1.2 alert: {0}")]
     NotCap(String),
+    #[error("cannot read the file: {0}")]
+    Io(String),
 }
 
 impl ReadError {
@@ -44,6 +46,7 @@ impl ReadError {
     pub fn code(&self) -> &'static str {
         match self {
             ReadError::NotCap(_) => "not_cap",
+            ReadError::Io(_) => "io_error",
             ReadError::Xml(e) => match e {
                 XmlError::TooLarge { .. } => "document_too_large",
                 XmlError::TooDeep { .. } => "nesting_too_deep",
@@ -269,5 +272,47 @@ fn check_alert(
         violations: out.0,
         signature,
         alert: decoded,
+    }
+}
+
+/// One file's outcome, printed by `yingji cap validate`.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: std::path::PathBuf,
+    pub report: Report,
+}
+
+impl FileReport {
+    pub fn is_valid(&self) -> bool {
+        self.report.is_valid()
+    }
+}
+
+impl std::fmt::Display for FileReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.report)
+    }
+}
+
+/// Reads and validates one file (the only I/O in this crate). An unreadable file is
+/// reported as rejected, never a panic. The read is bounded by `options.limits.max_bytes`.
+pub fn validate_file(path: &std::path::Path, options: &ReadOptions) -> FileReport {
+    use std::io::Read;
+    let read = std::fs::File::open(path).and_then(|file| {
+        let mut bytes = Vec::new();
+        // One byte more than the limit is enough to know the file is too large.
+        file.take(options.limits.max_bytes as u64 + 1)
+            .read_to_end(&mut bytes)?;
+        Ok(bytes)
+    });
+    let report = match read {
+        Ok(bytes) => validate(&bytes, options),
+        Err(e) => Report {
+            outcome: Err(ReadError::Io(e.to_string())),
+        },
+    };
+    FileReport {
+        path: path.to_path_buf(),
+        report,
     }
 }

@@ -103,3 +103,38 @@ fn wrapped_alerts_are_each_checked_and_counted_as_the_manifest_says() {
         }
     }
 }
+
+#[test]
+fn file_reports_print_ok_or_each_violation_with_its_path() {
+    let options = ReadOptions::default();
+    let ok = yingji_cap::validate_file(
+        &cap_data_dir().join("valid/oasis-cap12-appendix-a1.xml"),
+        &options,
+    );
+    assert!(ok.is_valid());
+    assert!(ok.to_string().ends_with(": OK (1 alert)"), "{ok}");
+    let bad = yingji_cap::validate_file(
+        &cap_data_dir().join("invalid/schema/missing-scope.cap"),
+        &options,
+    );
+    assert!(!bad.is_valid());
+    assert!(
+        bad.to_string()
+            .contains("/alert/scope [missing_element] required <scope> is missing"),
+        "{bad}"
+    );
+    let not_cap = yingji_cap::validate_file(
+        &cap_data_dir().join("invalid/not-cap/wrong-namespace.cap"),
+        &options,
+    );
+    assert!(
+        not_cap.to_string().contains("REJECTED [not_cap]"),
+        "{not_cap}"
+    );
+    let missing =
+        yingji_cap::validate_file(std::path::Path::new("/nonexistent/alert.xml"), &options);
+    assert!(
+        missing.to_string().contains("REJECTED [io_error]"),
+        "{missing}"
+    );
+}
