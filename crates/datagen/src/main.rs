@@ -19,6 +19,7 @@ fn parse_args(args: &[String]) -> Result<(Config, PathBuf), String> {
                 .ok_or_else(|| format!("{flag} needs a value"))
         };
         match flag.as_str() {
+            "-h" | "--help" => return Err("generates the county dataset".to_string()),
             "--shared" => shared = Some(PathBuf::from(value()?)),
             "--out" => out = Some(PathBuf::from(value()?)),
             "--seed" => {
