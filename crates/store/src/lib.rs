@@ -29,6 +29,8 @@ pub use postgres::PostgresStore;
 pub use records::RecordFilter;
 pub use sqlite::SqliteStore;
 pub use users::{NewUser, Session, User};
+/// The database driver's error type, for callers that classify failures.
+pub use sqlx as sqlx_error;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

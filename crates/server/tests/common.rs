@@ -1,0 +1,84 @@
+//! A real server on a free port over a fresh store, talked to over HTTP like any client.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::sync::Arc;
+use yingji_domain::{Jurisdiction, Principal, Role, TownCode};
+use yingji_server::bootstrap::{ensure_dataset, DatasetSource};
+use yingji_store::testing::{backends, TestStore};
+use yingji_store::{NewUser, Store};
+
+pub struct TestServer {
+    pub backend: &'static str,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Arc<dyn Store>,
+    _test_store: TestStore,
+}
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// One server per backend, each with the county dataset and four accounts:
+/// `duty` (district), `town100` (渔阳镇 120119100), `town101` (洇溜镇 120119101), `info100`.
+pub async fn servers() -> Vec<TestServer> {
+    let mut out = Vec::new();
+    for test_store in backends().await {
+        let store = test_store.store.clone();
+        ensure_dataset(store.as_ref(), DatasetSource::Embedded).await.expect("dataset loads");
+        let hash = yingji_server::auth::hash_password(PASSWORD).unwrap();
+        let accounts: [(&str, Role, Option<&str>); 5] = [
+            ("duty", Role::DutyOfficer, None),
+            ("admin", Role::Admin, None),
+            ("town100", Role::TownOfficer, Some("120119100")),
+            ("town101", Role::TownOfficer, Some("120119101")),
+            ("info100", Role::InfoOfficer, Some("120119100")),
+        ];
+        for (name, role, town) in accounts {
+            let user = NewUser {
+                id: format!("user-{name}"),
+                username: name.into(),
+                display_name: name.into(),
+                password_hash: hash.clone(),
+                roles: vec![role],
+                jurisdiction: town
+                    .map(|t| Jurisdiction::Town(TownCode::parse("", t).unwrap()))
+                    .unwrap_or(Jurisdiction::District),
+            };
+            store.create_user(&Principal::system("test"), user, chrono::Utc::now()).await.unwrap();
+        }
+        let state = yingji_server::state(store.clone()).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, yingji_server::router(state)).await });
+        out.push(TestServer { backend: test_store.name, base, client: reqwest::Client::new(), store, _test_store: test_store });
+    }
+    out
+}
+
+impl TestServer {
+    pub async fn token(&self, username: &str) -> String {
+        let (status, body) = self
+            .send(reqwest::Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"username": username, "password": PASSWORD})))
+            .await;
+        assert_eq!(status, 200, "login {username}: {body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, token, None).await
+    }
+}
