@@ -13,6 +13,7 @@ pub mod codes;
 pub mod error;
 pub mod geometry;
 pub mod ids;
+pub mod incident;
 pub mod kinds;
 pub mod record;
 pub mod time;
