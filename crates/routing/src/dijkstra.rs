@@ -13,7 +13,6 @@ pub(crate) enum SearchDirection {
     /// From the seeds along edge directions (travel away from the seeds).
     Forward,
     /// Against edge directions (travel towards the seeds).
-    #[allow(dead_code)]
     Backward,
 }
 

@@ -1,6 +1,9 @@
 //! Isochrones: the roads reachable within a time limit, drawn as a corridor polygon.
 
-use geo::{Buffer, Coord, LineString, MapCoords, MultiLineString, MultiPolygon};
+use geo::{
+    BooleanOps, Buffer, Contains, Coord, LineString, MapCoords, MultiLineString, MultiPolygon,
+    Point,
+};
 use serde::Serialize;
 
 use crate::closures::CostOverlay;
@@ -17,9 +20,9 @@ pub struct Isochrone {
     /// Graph nodes reachable in time, with their travel time in seconds.
     pub reachable_nodes: Vec<(NodeIndex, f64)>,
     /// The reachable road pieces widened by the configured corridor. Partly reachable
-    /// segments stop one corridor-width short of their unreachable end, so the polygon
-    /// contains a graph node exactly when that node is reachable (unless an unreachable node
-    /// lies within a corridor-width of some other reachable road).
+    /// segments stop one corridor-width short of their unreachable end, and a small hole is
+    /// cut around any unreachable node that still falls inside, so the polygon contains a
+    /// graph node exactly when that node is reachable.
     #[serde(skip)]
     pub area: MultiPolygon<f64>,
 }
@@ -86,7 +89,6 @@ impl Router {
         let reached = |node: NodeIndex| tree.reached(node).is_some();
         if access.offroad_ms <= limit {
             push_piece(access.point, access.snap.road_point, 1.0, true);
-            let s = &graph.segments()[access.snap.segment as usize];
             for &(node, at) in &seeds {
                 let spent = at - access.offroad_ms;
                 let reach = if spent == 0 {
@@ -94,7 +96,6 @@ impl Router {
                 } else {
                     (limit - access.offroad_ms) as f64 / spent as f64
                 };
-                let _ = s;
                 push_piece(
                     access.snap.road_point,
                     graph.node(node).position,
@@ -121,16 +122,34 @@ impl Router {
             }
         }
 
-        let area = if pieces.is_empty() {
+        let mut area = if pieces.is_empty() {
             MultiPolygon::new(vec![])
         } else {
-            MultiLineString::new(pieces)
-                .buffer(corridor)
-                .map_coords(|c| {
-                    let p = projection.unproject(c.x, c.y);
-                    Coord { x: p.lon, y: p.lat }
-                })
+            MultiLineString::new(pieces).buffer(corridor)
         };
+        // Two graph nodes can lie closer than a corridor width (parallel roads, a junction
+        // next to a bridge): cut a small hole around each unreachable node the corridor
+        // swallowed, smaller than its distance to any reachable node.
+        let reachable_xy: Vec<Coord<f64>> = (0..graph.node_count() as NodeIndex)
+            .filter(|&n| reached(n))
+            .map(|n| xy(graph.node(n).position))
+            .collect();
+        for n in (0..graph.node_count() as NodeIndex).filter(|&n| !reached(n)) {
+            let c = xy(graph.node(n).position);
+            if !area.contains(&c) {
+                continue;
+            }
+            let nearest = reachable_xy
+                .iter()
+                .map(|r| ((r.x - c.x).powi(2) + (r.y - c.y).powi(2)).sqrt())
+                .fold(f64::INFINITY, f64::min);
+            let radius = corridor.min(0.45 * nearest);
+            area = area.difference(&Point::from(c).buffer(radius));
+        }
+        let area = area.map_coords(|c| {
+            let p = projection.unproject(c.x, c.y);
+            Coord { x: p.lon, y: p.lat }
+        });
         let reachable_nodes = (0..graph.node_count() as NodeIndex)
             .filter_map(|n| tree.reached(n).map(|d| (n, d as f64 / 1000.0)))
             .collect();

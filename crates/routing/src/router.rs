@@ -266,6 +266,24 @@ impl Router {
             .collect()
     }
 
+    /// Places each point on the network, leaving out those too far from any road. Returns the
+    /// placed points and, per input point, its position among them.
+    pub(crate) fn locate_each(
+        &self,
+        points: impl Iterator<Item = LonLat>,
+    ) -> (Vec<Access>, Vec<Option<usize>>) {
+        let mut placed = Vec::new();
+        let columns = points
+            .map(|p| {
+                self.access(p, "point").ok().map(|a| {
+                    placed.push(a);
+                    placed.len() - 1
+                })
+            })
+            .collect();
+        (placed, columns)
+    }
+
     /// The fastest route between two points under the overlay (closures at some instant).
     pub fn route(&self, from: LonLat, to: LonLat, overlay: &CostOverlay) -> Result<RouteAnswer> {
         let origin = self.access(from, "from")?;
@@ -420,23 +438,49 @@ impl Router {
         table
     }
 
+    /// Exact table on live costs: one search per origin, or one backward search per
+    /// destination when there are fewer destinations.
     fn dijkstra_table(
         &self,
         origins: &[Access],
         destinations: &[Access],
         overlay: &CostOverlay,
     ) -> Vec<Vec<Millis>> {
+        let graph = &self.graph;
+        if destinations.len() < origins.len() {
+            let departures: Vec<_> = origins
+                .iter()
+                .map(|o| o.departures(graph, overlay))
+                .collect();
+            let targets: Vec<NodeIndex> = departures.iter().flatten().map(|a| a.0).collect();
+            let mut table = vec![vec![UNREACHED; destinations.len()]; origins.len()];
+            for (j, d) in destinations.iter().enumerate() {
+                let seeds = d.arrivals(graph, overlay);
+                let tree = shortest_path_tree(
+                    graph,
+                    &seeds,
+                    SearchDirection::Backward,
+                    overlay,
+                    UNREACHED - 1,
+                    &targets,
+                );
+                for (i, entries) in departures.iter().enumerate() {
+                    table[i][j] = best_through(&tree, entries);
+                }
+            }
+            return table;
+        }
         let arrivals: Vec<_> = destinations
             .iter()
-            .map(|d| d.arrivals(&self.graph, overlay))
+            .map(|d| d.arrivals(graph, overlay))
             .collect();
         let targets: Vec<NodeIndex> = arrivals.iter().flatten().map(|a| a.0).collect();
         origins
             .iter()
             .map(|o| {
-                let seeds = o.departures(&self.graph, overlay);
+                let seeds = o.departures(graph, overlay);
                 let tree = shortest_path_tree(
-                    &self.graph,
+                    graph,
                     &seeds,
                     SearchDirection::Forward,
                     overlay,
@@ -445,17 +489,21 @@ impl Router {
                 );
                 arrivals
                     .iter()
-                    .map(|entries| {
-                        entries
-                            .iter()
-                            .filter_map(|&(node, rest)| {
-                                tree.reached(node).map(|d| d.saturating_add(rest))
-                            })
-                            .min()
-                            .unwrap_or(UNREACHED)
-                    })
+                    .map(|entries| best_through(&tree, entries))
                     .collect()
             })
             .collect()
     }
+}
+
+/// Shortest total over the entry points of a located point: tree distance plus access cost.
+fn best_through(
+    tree: &crate::dijkstra::ShortestPathTree,
+    entries: &[(NodeIndex, Millis)],
+) -> Millis {
+    entries
+        .iter()
+        .filter_map(|&(node, rest)| tree.reached(node).map(|d| d.saturating_add(rest)))
+        .min()
+        .unwrap_or(UNREACHED)
 }

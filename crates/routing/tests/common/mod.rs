@@ -81,3 +81,40 @@ pub fn reference_dijkstra(graph: &RoadGraph, seeds: &[(u32, u64)]) -> Vec<Option
     }
     dist
 }
+
+use yingji_routing::{Direction, LonLat, RoadGraphBuilder};
+
+/// A straight east-west road along lat 40.0 with nodes every 0.1 deg from lon 117.0 to 117.5
+/// (source ids 0..=5), driven at 60 km/h, plus a separate two-node road at lat 40.3
+/// (ids 100, 101) that no other road joins.
+pub fn line_graph() -> RoadGraph {
+    let mut b = RoadGraphBuilder::new();
+    for k in 0..=5 {
+        b.add_node(k, line_node(k));
+    }
+    for k in 0..5 {
+        b.add_segment(k, k + 1, 60.0, 1.0, Direction::Both, "test")
+            .unwrap();
+    }
+    b.add_node(100, LonLat::new(117.0, 40.3).unwrap());
+    b.add_node(101, LonLat::new(117.1, 40.3).unwrap());
+    b.add_segment(100, 101, 60.0, 1.0, Direction::Both, "test")
+        .unwrap();
+    b.build().unwrap()
+}
+
+/// Position of node `k` of [`line_graph`].
+pub fn line_node(k: i64) -> LonLat {
+    LonLat::new(117.0 + 0.1 * k as f64, 40.0).unwrap()
+}
+
+/// Seconds to drive from node 0 to node `k` of [`line_graph`] at 60 km/h.
+pub fn line_seconds(k: i64) -> f64 {
+    yingji_routing::haversine_m(line_node(0), line_node(1)) / (60.0 / 3.6) * k as f64
+}
+
+pub fn instant(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .to_utc()
+}
