@@ -10,12 +10,13 @@ pub mod admin;
 mod admin_files;
 pub mod error;
 mod experts;
+pub mod forces;
 pub mod geometry;
 pub mod landmarks;
+pub mod logistics;
 pub mod output;
 pub mod placement;
 mod readme;
-pub mod resources;
 pub mod risks;
 pub mod roads;
 mod sensors;
@@ -103,8 +104,8 @@ pub fn generate_with_roads(config: &Config, world_roads: &Geograph) -> Result<Da
         &mut stream_rng(config.seed, Stream::Villages),
     )?;
     let rng = |stream| stream_rng(config.seed, stream);
-    let stations = resources::stations(&county, &mut rng(Stream::Stations))?;
-    let depots = resources::depots(&county, &mut rng(Stream::Depots))?;
+    let stations = forces::stations(&county, &mut rng(Stream::Stations))?;
+    let depots = logistics::depots(&county, &mut rng(Stream::Depots))?;
     let (enterprises, enterprises_file) =
         risks::enterprises(&county, &mut rng(Stream::Enterprises))?;
     let roads = world_roads.clip(&JIZHOU_ROADS_BOX);
@@ -130,20 +131,20 @@ pub fn generate_with_roads(config: &Config, world_roads: &Geograph) -> Result<Da
     );
     add(
         "stations.geojson",
-        resources::stations_file(&county, &stations)?,
+        forces::stations_file(&county, &stations)?,
     );
     add(
         "teams.geojson",
-        resources::teams_file(&county, &stations, &mut rng(Stream::Teams))?,
+        forces::teams_file(&county, &stations, &mut rng(Stream::Teams))?,
     );
-    add("depots.geojson", resources::depots_file(&county, &depots)?);
+    add("depots.geojson", logistics::depots_file(&county, &depots)?);
     add(
         "supplies.csv",
         supplies::supplies_file(&depots, &mut rng(Stream::Supplies))?,
     );
     add(
         "helipads.geojson",
-        resources::helipads_file(&county, &mut rng(Stream::Helipads))?,
+        logistics::helipads_file(&county, &mut rng(Stream::Helipads))?,
     );
     add("enterprises.geojson", enterprises_file);
     add(

@@ -8,8 +8,8 @@ use rand::Rng;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::logistics::Depot;
 use crate::output::csv_file;
-use crate::resources::Depot;
 
 /// The date "near expiry" is judged against (README).
 pub const REFERENCE_DATE: &str = "2026-12-01";

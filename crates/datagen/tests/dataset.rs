@@ -372,3 +372,133 @@ fn the_road_graph_is_the_shared_extract_in_routrs_format_and_mostly_connected() 
         share * 100.0
     );
 }
+
+/// Approximate distance in km (equirectangular at Jizhou's latitude).
+fn km(a: Point<f64>, b: Point<f64>) -> f64 {
+    let dx = (a.x() - b.x()) * 111.195 * 0.766;
+    let dy = (a.y() - b.y()) * 111.195;
+    dx.hypot(dy)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+#[test]
+fn communities_cluster_round_their_town_seat_and_villages_spread_out() {
+    let seats: BTreeMap<String, Point<f64>> = features("towns.geojson")
+        .iter()
+        .map(|f| (prop_str(f, "code").to_string(), point(f).unwrap()))
+        .collect();
+    let distances = |unit: &str| -> Vec<f64> {
+        features("villages.geojson")
+            .iter()
+            .filter(|f| prop_str(f, "unit_type") == unit)
+            .map(|f| km(point(f).unwrap(), seats[prop_str(f, "town_code")]))
+            .collect()
+    };
+    let (community, village) = (median(distances("community")), median(distances("village")));
+    assert!(
+        community < 2.5,
+        "communities' median distance to the seat is {community:.1} km"
+    );
+    assert!(
+        village > 1.4 * community,
+        "villages ({village:.1} km) do not spread out beyond the communities ({community:.1} km)"
+    );
+}
+
+#[test]
+fn shelters_stand_near_population_and_the_fixed_one_in_the_district_centre() {
+    let villages: Vec<(String, Point<f64>)> = features("villages.geojson")
+        .iter()
+        .map(|f| (prop_str(f, "town_code").to_string(), point(f).unwrap()))
+        .collect();
+    for f in features("shelters.geojson") {
+        let p = point(&f).unwrap();
+        let capacity = prop(&f, "capacity").as_u64().unwrap();
+        assert_eq!(prop(&f, "occupancy").as_u64(), Some(0));
+        if prop_str(&f, "kind") == "fixed" {
+            assert_eq!(
+                prop_str(&f, "town_code"),
+                "120119001",
+                "fixed shelter outside 文昌街道"
+            );
+            assert!(capacity >= 10_000);
+            continue;
+        }
+        assert!(
+            (300..=3_000).contains(&capacity),
+            "{:?} capacity {capacity}",
+            f.id
+        );
+        let nearest = villages
+            .iter()
+            .filter(|(town, _)| town == prop_str(&f, "town_code"))
+            .map(|(_, v)| km(p, *v))
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            nearest < 1.5,
+            "{:?} is {nearest:.1} km from any village of its town",
+            f.id
+        );
+    }
+}
+
+#[test]
+fn gas_detectors_belong_to_hazardous_chemical_enterprises() {
+    let chemical: BTreeSet<String> = features("enterprises.geojson")
+        .iter()
+        .filter(|f| prop_str(f, "industry") == "hazardous_chemicals")
+        .map(feature_id)
+        .collect();
+    let mut detectors = 0;
+    let mut datastream_ids = BTreeSet::new();
+    for f in features("sensors.geojson") {
+        for ds in prop(&f, "datastreams").as_array().unwrap() {
+            let id = ds["id"].as_str().unwrap().to_string();
+            assert!(
+                datastream_ids.insert(id.clone()),
+                "datastream id {id} repeated"
+            );
+        }
+        if matches!(prop_str(&f, "sensor_type"), "gas_lel" | "toxic_gas") {
+            let enterprise = prop(&f, "params")["enterprise_id"].as_str().unwrap();
+            assert!(
+                chemical.contains(enterprise),
+                "{:?} watches {enterprise}",
+                f.id
+            );
+            detectors += 1;
+        }
+    }
+    assert!(
+        detectors >= chemical.len(),
+        "every chemical plant needs a detector"
+    );
+}
+
+#[test]
+fn the_reserve_has_batches_near_expiry_and_names_only_known_depots() {
+    let depots: BTreeSet<String> = features("depots.geojson").iter().map(feature_id).collect();
+    let mut reader = csv::Reader::from_reader(text("supplies.csv").as_bytes());
+    let mut near_expiry = 0;
+    for row in reader.deserialize::<BTreeMap<String, String>>() {
+        let row = row.unwrap();
+        assert!(
+            depots.contains(&row["depot_id"]),
+            "unknown depot {}",
+            row["depot_id"]
+        );
+        assert!(row["quantity"].parse::<u64>().unwrap() > 0);
+        let expires = row["expires_on"].as_str();
+        if ("2026-12-01".."2027-02-01").contains(&expires) {
+            near_expiry += 1;
+        }
+    }
+    assert!(
+        near_expiry > 0,
+        "no batch expires within two months of the reference date"
+    );
+}
