@@ -145,7 +145,15 @@ impl ContractionHierarchy {
         self.node_count
     }
 
-    pub fn shortcut_edge_count(&self) -> usize {
+    /// Approximate heap memory held by the hierarchy, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        let upward =
+            |g: &UpwardGraph| g.first.len() * 4 + g.edges.len() * std::mem::size_of::<UpEdge>();
+        self.rank_of.len() * 4 + upward(&self.up_forward) + upward(&self.up_backward)
+    }
+
+    /// Number of upward edges (original edges and shortcuts) in both directions.
+    pub fn upward_edge_count(&self) -> usize {
         self.up_forward.edges.len() + self.up_backward.edges.len()
     }
 }

@@ -163,6 +163,21 @@ impl RoadGraph {
         })
     }
 
+    /// Approximate heap memory held by the graph, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let adjacency =
+            |a: &Adjacency| a.first.len() * 4 + a.edges.len() * size_of::<DirectedEdge>();
+        self.nodes.len() * size_of::<RoadNode>()
+            + self
+                .segments
+                .iter()
+                .map(|s| size_of::<RoadSegment>() + s.class.len())
+                .sum::<usize>()
+            + adjacency(&self.outgoing)
+            + adjacency(&self.incoming)
+    }
+
     /// A digest of everything that affects routing results; keys the on-disk cache.
     pub fn content_hash(&self) -> String {
         let mut hasher = Sha256::new();

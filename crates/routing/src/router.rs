@@ -66,7 +66,13 @@ fn partial_cost(
     share: f64,
 ) -> Option<Millis> {
     let full = graph.segments()[segment as usize].travel_time_ms();
-    overlay.cost(segment, (full as f64 * share).round() as Millis)
+    let base = (full as f64 * share).round() as Millis;
+    // A point at the very end of a closed segment is at the junction: it need not use the
+    // closed road to leave.
+    if base == 0 {
+        return Some(0);
+    }
+    overlay.cost(segment, base)
 }
 
 impl Access {
