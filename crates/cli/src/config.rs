@@ -49,17 +49,23 @@ impl ServerArgs {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
-        let default_listen: SocketAddr = DEFAULT_LISTEN.parse().context("default listen address")?;
+        let default_listen: SocketAddr =
+            DEFAULT_LISTEN.parse().context("default listen address")?;
         Ok(ServerConfig {
             listen: self.listen.or(file.listen).unwrap_or(default_listen),
-            data_dir: self.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            data_dir: self
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             database: self.database.clone().or(file.database),
         })
     }
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("config file {} is invalid", path.display()))
 }
 
@@ -71,8 +77,16 @@ mod tests {
     fn flags_beat_the_file_which_beats_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("yingji.toml");
-        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/yingji\"\n").unwrap();
-        let args = ServerArgs { config: Some(path.clone()), data_dir: Some("/tmp/x".into()), ..Default::default() };
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/yingji\"\n",
+        )
+        .unwrap();
+        let args = ServerArgs {
+            config: Some(path.clone()),
+            data_dir: Some("/tmp/x".into()),
+            ..Default::default()
+        };
         let config = args.resolve().unwrap();
         assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
@@ -80,7 +94,12 @@ mod tests {
         let defaults = ServerArgs::default().resolve().unwrap();
         assert_eq!(defaults.listen.to_string(), DEFAULT_LISTEN);
         std::fs::write(&path, "listen = 5\n").unwrap();
-        let err = ServerArgs { config: Some(path), ..Default::default() }.resolve().unwrap_err();
+        let err = ServerArgs {
+            config: Some(path),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap_err();
         assert!(format!("{err:#}").contains("invalid"));
     }
 }

@@ -16,7 +16,11 @@ use yingji_server::bootstrap::{self, DatasetSource};
 use yingji_store::Store;
 
 #[derive(Parser)]
-#[command(name = "yingji", version, about = "应急 — county emergency command and early-warning platform")]
+#[command(
+    name = "yingji",
+    version,
+    about = "应急 — county emergency command and early-warning platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,7 +59,10 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -75,7 +82,9 @@ fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("YINGJI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
     let json = std::env::var("YINGJI_LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -87,7 +96,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(args.resolve()?, false).await,
         Command::Demo(mut args) => {
-            args.data_dir = args.data_dir.or_else(|| Some(PathBuf::from("yingji-demo-data")));
+            args.data_dir = args
+                .data_dir
+                .or_else(|| Some(PathBuf::from("yingji-demo-data")));
             serve(args.resolve()?, true).await
         }
         Command::Migrate(args) => {
@@ -96,7 +107,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("store migrated");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { server, collection, file } => import(&server.resolve()?, &collection, &file).await,
+        Command::Import {
+            server,
+            collection,
+            file,
+        } => import(&server.resolve()?, &collection, &file).await,
         Command::User(command) => users::run(command).await,
         Command::Audit(AuditCommand::Verify(args)) => {
             let store = open(&args.resolve()?).await?;
@@ -144,10 +159,17 @@ async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn import(config: &ServerConfig, collection: &str, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+async fn import(
+    config: &ServerConfig,
+    collection: &str,
+    file: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
     let Some(kind) = RecordKind::from_collection(collection) else {
         let names: Vec<_> = RecordKind::ALL.iter().map(|k| k.collection()).collect();
-        bail!("unknown collection {collection:?}; one of {}", names.join(", "));
+        bail!(
+            "unknown collection {collection:?}; one of {}",
+            names.join(", ")
+        );
     };
     let Some(format) = Format::from_path(file) else {
         bail!("{}: use a .geojson, .json or .csv file", file.display());
@@ -157,7 +179,9 @@ async fn import(config: &ServerConfig, collection: &str, file: &std::path::Path)
     let registry = bootstrap::registry(store.as_ref()).await?;
     match read_collection(kind, format, &bytes, &registry.context()) {
         Ok(drafts) => {
-            let count = store.import_records(&Principal::system("import"), drafts, chrono::Utc::now()).await?;
+            let count = store
+                .import_records(&Principal::system("import"), drafts, chrono::Utc::now())
+                .await?;
             println!("imported {count} {collection}");
             Ok(ExitCode::SUCCESS)
         }
@@ -168,6 +192,8 @@ async fn import(config: &ServerConfig, collection: &str, file: &std::path::Path)
             eprintln!("{} errors; nothing was imported", rows.len());
             Ok(ExitCode::FAILURE)
         }
-        Err(ImportError::Malformed(reason)) => bail!("{}: {reason}; nothing was imported", file.display()),
+        Err(ImportError::Malformed(reason)) => {
+            bail!("{}: {reason}; nothing was imported", file.display())
+        }
     }
 }

@@ -32,21 +32,41 @@ pub enum UserCommand {
 
 pub async fn run(command: UserCommand) -> anyhow::Result<ExitCode> {
     match command {
-        UserCommand::Add { server, username, roles, town, display_name } => {
-            let roles = roles.iter().map(|r| Role::parse("role", r)).collect::<Result<Vec<_>, _>>()?;
+        UserCommand::Add {
+            server,
+            username,
+            roles,
+            town,
+            display_name,
+        } => {
+            let roles = roles
+                .iter()
+                .map(|r| Role::parse("role", r))
+                .collect::<Result<Vec<_>, _>>()?;
             let jurisdiction = match town {
                 Some(code) => Jurisdiction::Town(TownCode::parse("town", &code)?),
                 None => Jurisdiction::District,
             };
             let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password).context("reading the password from standard input")?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
             if password.chars().count() < 8 {
                 bail!("the password must have at least 8 characters");
             }
             let store = crate::open(&server.resolve()?).await?;
             let display_name = display_name.unwrap_or_else(|| username.clone());
-            add(store.as_ref(), &username, &display_name, password, roles, jurisdiction).await?;
+            add(
+                store.as_ref(),
+                &username,
+                &display_name,
+                password,
+                roles,
+                jurisdiction,
+            )
+            .await?;
             println!("added user {username}");
             Ok(ExitCode::SUCCESS)
         }
@@ -54,7 +74,13 @@ pub async fn run(command: UserCommand) -> anyhow::Result<ExitCode> {
             let store = crate::open(&server.resolve()?).await?;
             for user in store.list_users().await? {
                 let roles: Vec<_> = user.roles.iter().map(|r| r.tag()).collect();
-                println!("{}\t{}\t{}\t{:?}", user.username, user.display_name, roles.join(","), user.jurisdiction);
+                println!(
+                    "{}\t{}\t{}\t{:?}",
+                    user.username,
+                    user.display_name,
+                    roles.join(","),
+                    user.jurisdiction
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -78,37 +104,105 @@ async fn add(
         roles,
         jurisdiction,
     };
-    store.create_user(&Principal::system("cli"), user, chrono::Utc::now()).await?;
+    store
+        .create_user(&Principal::system("cli"), user, chrono::Utc::now())
+        .await?;
     Ok(())
 }
 
-/// The demo's accounts: (username, password, display name, roles, town). Demo only: the
-/// passwords are printed on start.
-const DEMO_ACCOUNTS: &[(&str, &str, &str, &[Role], Option<&str>)] = &[
-    ("duty", "yingji-duty", "区应急局值班员", &[Role::DutyOfficer, Role::Admin], None),
-    ("approver", "yingji-approver", "预警审核员", &[Role::DutyOfficer, Role::Approver], None),
-    ("town", "yingji-town", "渔阳镇应急中心", &[Role::TownOfficer], Some("120119100")),
-    ("officer", "yingji-officer", "渔阳镇灾情信息员", &[Role::InfoOfficer], Some("120119100")),
-    ("gateway", "yingji-gateway", "传感网关", &[Role::SensorFeeder], None),
+/// A ready-made demo account. Demo only: the passwords are printed on start.
+struct DemoAccount {
+    username: &'static str,
+    password: &'static str,
+    display_name: &'static str,
+    roles: &'static [Role],
+    town: Option<&'static str>,
+}
+
+const fn demo(
+    username: &'static str,
+    password: &'static str,
+    display_name: &'static str,
+    roles: &'static [Role],
+    town: Option<&'static str>,
+) -> DemoAccount {
+    DemoAccount {
+        username,
+        password,
+        display_name,
+        roles,
+        town,
+    }
+}
+
+const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    demo(
+        "duty",
+        "yingji-duty",
+        "区应急局值班员",
+        &[Role::DutyOfficer, Role::Admin],
+        None,
+    ),
+    demo(
+        "approver",
+        "yingji-approver",
+        "预警审核员",
+        &[Role::DutyOfficer, Role::Approver],
+        None,
+    ),
+    demo(
+        "town",
+        "yingji-town",
+        "渔阳镇应急中心",
+        &[Role::TownOfficer],
+        Some("120119100"),
+    ),
+    demo(
+        "officer",
+        "yingji-officer",
+        "渔阳镇灾情信息员",
+        &[Role::InfoOfficer],
+        Some("120119100"),
+    ),
+    demo(
+        "gateway",
+        "yingji-gateway",
+        "传感网关",
+        &[Role::SensorFeeder],
+        None,
+    ),
 ];
 
 pub async fn ensure_demo_accounts(store: &dyn Store) -> anyhow::Result<()> {
-    for (username, password, display, roles, town) in DEMO_ACCOUNTS {
-        if store.find_user(username).await?.is_some() {
+    for account in DEMO_ACCOUNTS {
+        if store.find_user(account.username).await?.is_some() {
             continue;
         }
-        let jurisdiction = match town {
+        let jurisdiction = match account.town {
             Some(code) => Jurisdiction::Town(TownCode::parse("town", code)?),
             None => Jurisdiction::District,
         };
-        add(store, username, display, password, roles.to_vec(), jurisdiction).await?;
+        let name = account.display_name;
+        let roles = account.roles.to_vec();
+        add(
+            store,
+            account.username,
+            name,
+            account.password,
+            roles,
+            jurisdiction,
+        )
+        .await?;
     }
     Ok(())
 }
 
 pub fn print_demo_accounts() {
     println!("demo accounts (演示账号):");
-    for (username, password, display, _, _) in DEMO_ACCOUNTS {
-        println!("  {username:<10} password {password:<18} {display}");
+    for a in DEMO_ACCOUNTS {
+        println!(
+            "  {:<10} password {:<18} {}",
+            a.username, a.password, a.display_name
+        );
     }
 }

@@ -169,7 +169,8 @@ impl RecordKind {
 
     /// Whether a record of this kind must name the town it belongs to.
     pub fn needs_town(self) -> bool {
-        !matches!(self, Self::County)
+        // Supply batches belong to their depot; stock is managed district-wide for now.
+        !matches!(self, Self::County | Self::Supply)
     }
 
     pub fn rules(self) -> &'static [PropRule] {

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use std::collections::HashSet;
 
 /// Keys that live in a record's own fields, not in its free properties.
-const RESERVED: [&str; 5] = ["id", "kind", "town_code", "synthetic", "version"];
+const RESERVED: [&str; 5] = ["id", "collection", "town_code", "synthetic", "version"];
 /// Upper bound on a record's properties, serialized; keeps one record from bloating the store.
 pub const MAX_PROPERTIES_BYTES: usize = 64 * 1024;
 
@@ -56,7 +56,7 @@ impl Record {
     pub fn to_feature(&self) -> geojson::Feature {
         let mut properties = self.properties.clone();
         properties.insert("id".into(), Value::from(self.id.as_str()));
-        properties.insert("kind".into(), Value::from(self.kind.tag()));
+        properties.insert("collection".into(), Value::from(self.kind.collection()));
         if let Some(town) = &self.town_code {
             properties.insert("town_code".into(), Value::from(town.as_str()));
         }
@@ -111,7 +111,7 @@ impl RecordDraft {
             object.clone()
         };
 
-        let id = errors.take(parse_id(object, &properties));
+        let id = errors.take(parse_id(kind, object, &properties));
         let synthetic = match properties.get("synthetic") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
@@ -176,6 +176,7 @@ impl RecordDraft {
 }
 
 fn parse_id(
+    kind: RecordKind,
     object: &Map<String, Value>,
     properties: &Map<String, Value>,
 ) -> Result<RecordId, FieldError> {
@@ -186,15 +187,30 @@ fn parse_id(
         (Some(Value::Number(n)), _) | (None | Some(Value::Null), Some(Value::Number(n))) => {
             n.to_string()
         }
-        _ => {
-            return Err(FieldError::new(
-                "id",
-                "required",
-                "every record needs an id",
-            ))
-        }
+        _ => natural_id(kind, properties)
+            .ok_or_else(|| FieldError::new("id", "required", "every record needs an id"))?,
     };
     RecordId::parse("id", &raw)
+}
+
+/// Kinds whose rows are identified by their content: a supply batch is
+/// `<depot_id>.<item_code>.<batch>`, so stock lists need no invented ID column.
+fn natural_id(kind: RecordKind, properties: &Map<String, Value>) -> Option<String> {
+    let text = |key: &str| {
+        properties
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    match kind {
+        RecordKind::Supply => Some(format!(
+            "{}.{}.{}",
+            text("depot_id")?,
+            text("item_code")?,
+            text("batch").unwrap_or("none")
+        )),
+        _ => None,
+    }
 }
 
 fn parse_geometry(
@@ -327,7 +343,10 @@ fn parse_town(
         RecordKind::Town => {}
         RecordKind::Village => {
             let village = VillageCode::parse("id", id.map(RecordId::as_str).unwrap_or_default())?;
-            if village.town() != town {
+            // A village lies in the town its code names. The one exception is a statistical
+            // unit without territory (Jizhou's economic development zone, 120119401): its
+            // "virtual community" is hosted by a real town, named in town_code.
+            if village.town() != town && ctx.towns.contains(&village.town()) {
                 return Err(FieldError::new(
                     "properties.town_code",
                     "invalid_value",

@@ -3,7 +3,9 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
@@ -26,11 +28,18 @@ const SESSION_HOURS: i64 = 16;
 
 pub fn hash_password(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 fn token_hash(token: &str) -> String {
@@ -86,18 +95,29 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn session_principal(state: &AppState, token: &str) -> ApiResult<Principal> {
-    match state.store.session_user(&token_hash(token), Utc::now()).await? {
+    match state
+        .store
+        .session_user(&token_hash(token), Utc::now())
+        .await?
+    {
         Some(user) => Ok(user.principal()),
-        None => Err(ApiError::new("unauthenticated", "the session is unknown or has expired; sign in again")),
+        None => Err(ApiError::new(
+            "unauthenticated",
+            "the session is unknown or has expired; sign in again",
+        )),
     }
 }
 
 async fn basic_principal(state: &AppState, encoded: &str) -> ApiResult<Principal> {
     let bad = || ApiError::new("unauthenticated", "malformed Basic credentials");
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| bad())?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|_| bad())?;
     let text = String::from_utf8(decoded).map_err(|_| bad())?;
     let (username, password) = text.split_once(':').ok_or_else(bad)?;
-    check_password(state, username, password).await.map(|u| u.principal())
+    check_password(state, username, password)
+        .await
+        .map(|u| u.principal())
 }
 
 async fn check_password(state: &AppState, username: &str, password: &str) -> ApiResult<User> {
@@ -113,7 +133,10 @@ async fn check_password(state: &AppState, username: &str, password: &str) -> Api
         .map_err(|_| ApiError::internal())?;
     match (user, ok) {
         (Some(user), true) => Ok(user),
-        _ => Err(ApiError::new("bad_credentials", "wrong username or password")),
+        _ => Err(ApiError::new(
+            "bad_credentials",
+            "wrong username or password",
+        )),
     }
 }
 
@@ -127,7 +150,10 @@ pub struct LoginRequest {
 /// same token for machines to send as `Authorization: Bearer`.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "Signed in"), (status = 401, description = "bad_credentials")))]
-pub async fn login(State(state): State<AppState>, body: crate::json::ApiJson<LoginRequest>) -> ApiResult<impl IntoResponse> {
+pub async fn login(
+    State(state): State<AppState>,
+    body: crate::json::ApiJson<LoginRequest>,
+) -> ApiResult<impl IntoResponse> {
     let request = body.0;
     let user = check_password(&state, &request.username, &request.password).await?;
     let token = new_token();
@@ -143,14 +169,29 @@ pub async fn login(State(state): State<AppState>, body: crate::json::ApiJson<Log
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
         SESSION_HOURS * 3600
     );
-    Ok(([(SET_COOKIE, cookie)], Json(json!({"token": token, "user": user}))))
+    Ok((
+        [(SET_COOKIE, cookie)],
+        Json(json!({"token": token, "user": user})),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 200, description = "Signed out")))]
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<impl IntoResponse> {
-    let bearer = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|a| a.strip_prefix("Bearer "));
-    if let Some(token) = bearer.map(str::to_string).or_else(|| session_cookie(&headers)) {
-        state.store.delete_session(&token_hash(token.trim())).await?;
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<impl IntoResponse> {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.strip_prefix("Bearer "));
+    if let Some(token) = bearer
+        .map(str::to_string)
+        .or_else(|| session_cookie(&headers))
+    {
+        state
+            .store
+            .delete_session(&token_hash(token.trim()))
+            .await?;
     }
     let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     Ok(([(SET_COOKIE, expired)], Json(json!({"signed_out": true}))))

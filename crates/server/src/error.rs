@@ -12,30 +12,106 @@ use yingji_store::StoreError;
 /// Every error code the API can answer with, its status and its meaning. Codes are
 /// stable: clients may branch on them. `/api/v1/errors` serves this table.
 pub const ERROR_CODES: &[(&str, u16, &str)] = &[
-    ("invalid_json", 400, "The body is not valid JSON or not of the expected shape."),
-    ("invalid_query", 400, "A query parameter is malformed (e.g. bbox)."),
-    ("unauthenticated", 401, "Sign in first: no valid session cookie, bearer token or Basic credentials."),
-    ("forbidden", 403, "Signed in, but this role or jurisdiction may not do that."),
-    ("not_found", 404, "No such resource, or the collection name is unknown."),
+    (
+        "invalid_json",
+        400,
+        "The body is not valid JSON or not of the expected shape.",
+    ),
+    (
+        "invalid_query",
+        400,
+        "A query parameter is malformed (e.g. bbox).",
+    ),
+    (
+        "unauthenticated",
+        401,
+        "Sign in first: no valid session cookie, bearer token or Basic credentials.",
+    ),
+    (
+        "forbidden",
+        403,
+        "Signed in, but this role or jurisdiction may not do that.",
+    ),
+    (
+        "not_found",
+        404,
+        "No such resource, or the collection name is unknown.",
+    ),
     ("duplicate_id", 409, "A record with this ID exists already."),
-    ("duplicate_username", 409, "An account with this username exists already."),
-    ("version_conflict", 409, "The record changed since the version given in If-Match."),
-    ("payload_too_large", 413, "The body exceeds the limit for this endpoint."),
-    ("unsupported_media_type", 415, "Send JSON with Content-Type: application/json."),
+    (
+        "duplicate_username",
+        409,
+        "An account with this username exists already.",
+    ),
+    (
+        "version_conflict",
+        409,
+        "The record changed since the version given in If-Match.",
+    ),
+    (
+        "payload_too_large",
+        413,
+        "The body exceeds the limit for this endpoint.",
+    ),
+    (
+        "unsupported_media_type",
+        415,
+        "Send JSON with Content-Type: application/json.",
+    ),
     ("required", 422, "A required field is missing."),
-    ("invalid_value", 422, "A field's value is of the wrong type, out of range or not allowed."),
-    ("invalid_id", 422, "An ID must be 1–64 letters, digits, '-', '_', '.' or ':'."),
-    ("invalid_code", 422, "An NBS division code has the wrong number of digits."),
-    ("invalid_coordinate", 422, "A coordinate is not a finite WGS84 longitude/latitude."),
-    ("invalid_geojson", 422, "The GeoJSON geometry is malformed or of the wrong type."),
+    (
+        "invalid_value",
+        422,
+        "A field's value is of the wrong type, out of range or not allowed.",
+    ),
+    (
+        "invalid_id",
+        422,
+        "An ID must be 1–64 letters, digits, '-', '_', '.' or ':'.",
+    ),
+    (
+        "invalid_code",
+        422,
+        "An NBS division code has the wrong number of digits.",
+    ),
+    (
+        "invalid_coordinate",
+        422,
+        "A coordinate is not a finite WGS84 longitude/latitude.",
+    ),
+    (
+        "invalid_geojson",
+        422,
+        "The GeoJSON geometry is malformed or of the wrong type.",
+    ),
     ("invalid_time", 422, "A time is not RFC 3339."),
-    ("outside_county", 422, "A location lies outside the county boundary."),
-    ("unknown_town", 422, "The town code names no town of this county."),
-    ("too_large", 422, "A field or the properties exceed their size limit."),
-    ("import_failed", 422, "Rows of an import have errors; nothing was imported."),
+    (
+        "outside_county",
+        422,
+        "A location lies outside the county boundary.",
+    ),
+    (
+        "unknown_town",
+        422,
+        "The town code names no town of this county.",
+    ),
+    (
+        "too_large",
+        422,
+        "A field or the properties exceed their size limit.",
+    ),
+    (
+        "import_failed",
+        422,
+        "Rows of an import have errors; nothing was imported.",
+    ),
     ("bad_credentials", 401, "Wrong username or password."),
     ("unavailable", 503, "The store cannot be reached right now."),
-    ("internal", 500, "A fault on the server; it is logged. Not the client's mistake."),
+    (
+        "internal",
+        500,
+        "A fault on the server; it is logged. Not the client's mistake.",
+    ),
 ];
 
 #[derive(Debug)]
@@ -55,7 +131,13 @@ impl ApiError {
             .find(|(c, _, _)| *c == code)
             .and_then(|(_, s, _)| StatusCode::from_u16(*s).ok())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        Self { status, code, message: message.into(), field: None, more: Vec::new() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+            more: Vec::new(),
+        }
     }
 
     pub fn field(mut self, field: impl Into<String>) -> Self {
@@ -86,7 +168,10 @@ impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
         let mut all = errors.0.into_iter();
         match all.next() {
-            Some(first) => Self { more: all.collect(), ..Self::from(first) },
+            Some(first) => Self {
+                more: all.collect(),
+                ..Self::from(first)
+            },
             None => Self::new("invalid_value", "invalid input"),
         }
     }
@@ -126,7 +211,8 @@ impl IntoResponse for ApiError {
             .iter()
             .map(|e| json!({"code": e.code, "message": e.message, "field": e.field}))
             .collect();
-        let mut body = json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
+        let mut body =
+            json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
         if !more.is_empty() {
             body["error"]["more"] = serde_json::Value::Array(more);
         }

@@ -62,7 +62,8 @@ async fn track(request: Request, next: Next) -> Response {
     let status = response.status().as_u16().to_string();
     metrics::counter!("yingji_http_requests_total", "route" => route.clone(), "method" => method, "status" => status)
         .increment(1);
-    metrics::histogram!("yingji_http_request_seconds", "route" => route).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("yingji_http_request_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
     response
 }
 
@@ -88,5 +89,10 @@ pub async fn state(store: Arc<dyn Store>) -> Result<AppState, bootstrap::Bootstr
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default();
-    Ok(AppState { store, registry: Arc::new(registry), dummy_hash, metrics: metrics_handle() })
+    Ok(AppState {
+        store,
+        registry: Arc::new(registry),
+        dummy_hash,
+        metrics: metrics_handle(),
+    })
 }

@@ -31,10 +31,16 @@ pub async fn healthz() -> &'static str {
 #[utoipa::path(get, path = "/readyz", tag = "ops", responses((status = 200, description = "ready"), (status = 503, description = "unavailable")))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"ready": true, "backend": format!("{:?}", state.store.db().backend)}))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({"ready": true, "backend": format!("{:?}", state.store.db().backend)})),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"ready": false})))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"ready": false})),
+            )
         }
     }
 }
@@ -46,7 +52,10 @@ pub async fn prometheus(State(state): State<AppState>) -> String {
 /// The table of stable error codes.
 #[utoipa::path(get, path = "/api/v1/errors", tag = "ops", responses((status = 200, description = "code, status, meaning")))]
 pub async fn errors() -> Json<Value> {
-    let rows: Vec<_> = ERROR_CODES.iter().map(|(c, s, d)| json!({"code": c, "status": s, "description": d})).collect();
+    let rows: Vec<_> = ERROR_CODES
+        .iter()
+        .map(|(c, s, d)| json!({"code": c, "status": s, "description": d}))
+        .collect();
     Json(json!({"errors": rows}))
 }
 
@@ -66,14 +75,24 @@ fn require_admin(caller: &yingji_domain::Principal) -> ApiResult<()> {
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "ops", params(AuditQuery), responses((status = 200, description = "audit entries")))]
-pub async fn audit(State(state): State<AppState>, Caller(caller): Caller, Query(q): Query<AuditQuery>) -> ApiResult<Json<Value>> {
+pub async fn audit(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Value>> {
     require_admin(&caller)?;
-    let entries = state.store.audit_entries(q.after.unwrap_or(0), q.limit.unwrap_or(500).clamp(1, 5_000)).await?;
+    let entries = state
+        .store
+        .audit_entries(q.after.unwrap_or(0), q.limit.unwrap_or(500).clamp(1, 5_000))
+        .await?;
     Ok(Json(json!({"entries": entries})))
 }
 
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "ops", responses((status = 200, description = "chain intact or its breaks")))]
-pub async fn audit_verify(State(state): State<AppState>, Caller(caller): Caller) -> ApiResult<Json<Value>> {
+pub async fn audit_verify(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> ApiResult<Json<Value>> {
     require_admin(&caller)?;
     let breaks = state.store.verify_audit().await?;
     Ok(Json(json!({"intact": breaks.is_empty(), "breaks": breaks})))

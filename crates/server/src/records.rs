@@ -19,8 +19,14 @@ use yingji_store::RecordFilter;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/collections", get(collections))
-        .route("/api/v1/collections/{collection}/items", get(list).post(create))
-        .route("/api/v1/collections/{collection}/items/{id}", get(read).put(update).delete(remove))
+        .route(
+            "/api/v1/collections/{collection}/items",
+            get(list).post(create),
+        )
+        .route(
+            "/api/v1/collections/{collection}/items/{id}",
+            get(read).put(update).delete(remove),
+        )
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -34,14 +40,22 @@ pub struct ListQuery {
 }
 
 fn kind(collection: &str) -> ApiResult<RecordKind> {
-    RecordKind::from_collection(collection).ok_or_else(|| ApiError::not_found(format!("collection {collection}")))
+    RecordKind::from_collection(collection)
+        .ok_or_else(|| ApiError::not_found(format!("collection {collection}")))
 }
 
 fn parse_bbox(raw: &str) -> ApiResult<[f64; 4]> {
-    let bad = || ApiError::new("invalid_query", "bbox is min_lon,min_lat,max_lon,max_lat").field("bbox");
-    let parts: Vec<f64> = raw.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
+    let bad =
+        || ApiError::new("invalid_query", "bbox is min_lon,min_lat,max_lon,max_lat").field("bbox");
+    let parts: Vec<f64> = raw
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
     match parts.as_slice() {
-        [a, b, c, d] if parts.iter().all(|v| v.is_finite()) && a <= c && b <= d => Ok([*a, *b, *c, *d]),
+        [a, b, c, d] if parts.iter().all(|v| v.is_finite()) && a <= c && b <= d => {
+            Ok([*a, *b, *c, *d])
+        }
         _ => Err(bad()),
     }
 }
@@ -70,7 +84,11 @@ pub async fn list(
     let filter = RecordFilter {
         kind,
         bbox: query.bbox.as_deref().map(parse_bbox).transpose()?,
-        town: query.town.as_deref().map(|t| TownCode::parse("town", t)).transpose()?,
+        town: query
+            .town
+            .as_deref()
+            .map(|t| TownCode::parse("town", t))
+            .transpose()?,
         scope: caller.read_scope(),
         limit: query.limit.unwrap_or(50_000).clamp(1, 50_000),
         offset: query.offset.unwrap_or(0).max(0),
@@ -92,9 +110,16 @@ fn check_read(caller: &Principal, record: &Record) -> ApiResult<()> {
     if caller.can_read(record.is_public(), record.town_code.as_ref()) {
         Ok(())
     } else if caller.is_anonymous() {
-        Err(ApiError::new("unauthenticated", "this record is not public; sign in"))
+        Err(ApiError::new(
+            "unauthenticated",
+            "this record is not public; sign in",
+        ))
     } else {
-        Err(ApiError::forbidden(format!("{} {} lies outside your jurisdiction", record.kind.tag(), record.id)))
+        Err(ApiError::forbidden(format!(
+            "{} {} lies outside your jurisdiction",
+            record.kind.tag(),
+            record.id
+        )))
     }
 }
 
@@ -103,8 +128,12 @@ fn check_write(caller: &Principal, town: Option<&TownCode>) -> ApiResult<()> {
     if caller.can_write(town) {
         Ok(())
     } else {
-        let place = town.map(|t| format!("town {t}")).unwrap_or_else(|| "the whole county".into());
-        Err(ApiError::forbidden(format!("your role or jurisdiction may not change records of {place}")))
+        let place = town
+            .map(|t| format!("town {t}"))
+            .unwrap_or_else(|| "the whole county".into());
+        Err(ApiError::forbidden(format!(
+            "your role or jurisdiction may not change records of {place}"
+        )))
     }
 }
 
@@ -134,7 +163,10 @@ pub async fn create(
     require_signed_in(&caller)?;
     let draft = RecordDraft::from_feature(kind, &body, &state.registry.context())?;
     check_write(&caller, draft.town_code.as_ref())?;
-    let record = state.store.create_record(&caller, draft, Utc::now()).await?;
+    let record = state
+        .store
+        .create_record(&caller, draft, Utc::now())
+        .await?;
     Ok((StatusCode::CREATED, Json(feature_json(&record)?)))
 }
 
@@ -161,11 +193,18 @@ pub async fn update(
     check_write(&caller, draft.town_code.as_ref())?;
     let expected = match headers.get("if-match").and_then(|v| v.to_str().ok()) {
         Some(raw) => Some(raw.trim_matches('"').parse::<i64>().map_err(|_| {
-            ApiError::new("invalid_value", "If-Match holds the record version, e.g. \"3\"").field("If-Match")
+            ApiError::new(
+                "invalid_value",
+                "If-Match holds the record version, e.g. \"3\"",
+            )
+            .field("If-Match")
         })?),
         None => None,
     };
-    let record = state.store.update_record(&caller, draft, expected, Utc::now()).await?;
+    let record = state
+        .store
+        .update_record(&caller, draft, expected, Utc::now())
+        .await?;
     Ok(Json(feature_json(&record)?))
 }
 
@@ -181,6 +220,9 @@ pub async fn remove(
     let current = state.store.get_record(kind, &id).await?;
     check_read(&caller, &current)?;
     check_write(&caller, current.town_code.as_ref())?;
-    state.store.delete_record(&caller, kind, &id, Utc::now()).await?;
+    state
+        .store
+        .delete_record(&caller, kind, &id, Utc::now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

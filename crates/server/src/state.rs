@@ -23,6 +23,9 @@ pub struct Registry {
 
 impl Registry {
     pub fn context(&self) -> RegistryContext<'_> {
-        RegistryContext { county: &self.county, towns: &self.towns }
+        RegistryContext {
+            county: &self.county,
+            towns: &self.towns,
+        }
     }
 }

@@ -24,7 +24,9 @@ pub async fn servers() -> Vec<TestServer> {
     let mut out = Vec::new();
     for test_store in backends().await {
         let store = test_store.store.clone();
-        ensure_dataset(store.as_ref(), DatasetSource::Embedded).await.expect("dataset loads");
+        ensure_dataset(store.as_ref(), DatasetSource::Embedded)
+            .await
+            .expect("dataset loads");
         let hash = yingji_server::auth::hash_password(PASSWORD).unwrap();
         let accounts: [(&str, Role, Option<&str>); 5] = [
             ("duty", Role::DutyOfficer, None),
@@ -44,13 +46,22 @@ pub async fn servers() -> Vec<TestServer> {
                     .map(|t| Jurisdiction::Town(TownCode::parse("", t).unwrap()))
                     .unwrap_or(Jurisdiction::District),
             };
-            store.create_user(&Principal::system("test"), user, chrono::Utc::now()).await.unwrap();
+            store
+                .create_user(&Principal::system("test"), user, chrono::Utc::now())
+                .await
+                .unwrap();
         }
         let state = yingji_server::state(store.clone()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, yingji_server::router(state)).await });
-        out.push(TestServer { backend: test_store.name, base, client: reqwest::Client::new(), store, _test_store: test_store });
+        out.push(TestServer {
+            backend: test_store.name,
+            base,
+            client: reqwest::Client::new(),
+            store,
+            _test_store: test_store,
+        });
     }
     out
 }
@@ -58,13 +69,24 @@ pub async fn servers() -> Vec<TestServer> {
 impl TestServer {
     pub async fn token(&self, username: &str) -> String {
         let (status, body) = self
-            .send(reqwest::Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"username": username, "password": PASSWORD})))
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": username, "password": PASSWORD})),
+            )
             .await;
         assert_eq!(status, 200, "login {username}: {body}");
         body["token"].as_str().unwrap().to_string()
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -75,7 +97,10 @@ impl TestServer {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {

@@ -28,9 +28,9 @@ pub use error::StoreError;
 pub use postgres::PostgresStore;
 pub use records::RecordFilter;
 pub use sqlite::SqliteStore;
-pub use users::{NewUser, Session, User};
 /// The database driver's error type, for callers that classify failures.
 pub use sqlx as sqlx_error;
+pub use users::{NewUser, Session, User};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -95,6 +95,15 @@ fn a_village_must_sit_in_the_town_its_code_names() {
     )
     .unwrap_err();
     assert_eq!(errors.0[0].field, "properties.town_code");
+    // A unit without territory (a development zone, not a known town) is hosted by a town.
+    let hosted = check(
+        RecordKind::Village,
+        json!({"type": "Feature", "id": "120119401498",
+               "geometry": {"type": "Point", "coordinates": [117.4, 40.0]},
+               "properties": {"name": "开发区虚拟社区", "population": 10, "town_code": "120119100"}}),
+    )
+    .unwrap();
+    assert_eq!(hosted.town_code.unwrap().as_str(), "120119100");
 }
 
 #[test]
