@@ -186,11 +186,24 @@ fn check_sequence(
     let mut count = 0u32;
     let mut in_dsig_tail = false;
     let mut seen: Vec<u32> = vec![0; particles.len()];
+    let present: Vec<&str> = parent
+        .child_elements()
+        .filter(|e| e.namespace.as_deref() == Some(CAP_NAMESPACE))
+        .map(|e| e.local.as_str())
+        .collect();
     for child in parent.child_elements() {
         let child_ns = child.namespace.as_deref();
         if allow_dsig_tail && child_ns == Some(DSIG_NAMESPACE) {
             if !in_dsig_tail {
-                report_missing(particles, position, count, particles.len(), path, out);
+                report_missing(
+                    particles,
+                    position,
+                    count,
+                    particles.len(),
+                    &present,
+                    path,
+                    out,
+                );
                 in_dsig_tail = true;
             }
             continue;
@@ -236,7 +249,7 @@ fn check_sequence(
                 );
             }
         } else if index >= position {
-            report_missing(particles, position, count, index, path, out);
+            report_missing(particles, position, count, index, &present, path, out);
             position = index;
             count = 1;
         } else {
@@ -253,23 +266,34 @@ fn check_sequence(
         check_content(child, &child_path, particle, out);
     }
     if !in_dsig_tail {
-        report_missing(particles, position, count, particles.len(), path, out);
+        report_missing(
+            particles,
+            position,
+            count,
+            particles.len(),
+            &present,
+            path,
+            out,
+        );
     }
 }
 
 /// Reports required particles in `from..to` that did not occur: the cursor leaves `from`
 /// (matched `count_at_from` times) for `to` (or the end of the sequence).
+/// Particles that occur elsewhere among the siblings (`present`) are not reported: their
+/// occurrence is reported as out of order instead.
 fn report_missing(
     particles: &[Particle],
     from: usize,
     count_at_from: u32,
     to: usize,
+    present: &[&str],
     path: &str,
     out: &mut Violations,
 ) {
     for (k, particle) in particles.iter().enumerate().take(to).skip(from) {
         let count = if k == from { count_at_from } else { 0 };
-        if count < particle.min {
+        if count < particle.min && !present.contains(&particle.name) {
             out.push(
                 &format!("{path}/{}", particle.name),
                 RuleKind::Schema,
