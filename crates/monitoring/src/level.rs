@@ -130,6 +130,10 @@ pub struct Tracker {
     reached_since: [Option<DateTime<Utc>>; 4],
     /// Since when the measure has been continuously clear of the current level's release.
     clear_since: Option<DateTime<Utc>>,
+    /// Time of the last update: a tracker never moves backwards in time, even when a rule
+    /// over several datastreams gets a value that is new for its datastream but older than
+    /// what the rule has already graded.
+    last_at: Option<DateTime<Utc>>,
 }
 
 impl Tracker {
@@ -165,6 +169,10 @@ impl Tracker {
         measure: f64,
         at: DateTime<Utc>,
     ) -> Option<Transition> {
+        if self.last_at.is_some_and(|last| at < last) {
+            return None;
+        }
+        self.last_at = Some(at);
         let min_duration = Duration::seconds(i64::from(min_duration_secs));
         let mut eligible = None;
         for band in bands {
@@ -200,11 +208,6 @@ impl Tracker {
             .find(|b| !direction.clear_of(measure, b.release))
             .map(|b| b.level);
         self.move_to(held, from)
-    }
-
-    /// Forgets everything (the rule changed or was disabled).
-    pub fn reset(&mut self) {
-        *self = Tracker::default();
     }
 
     fn move_to(&mut self, to: Option<Level>, from: Option<Level>) -> Option<Transition> {

@@ -207,6 +207,29 @@ fn a_composite_needs_all_its_clauses_with_fresh_values() {
 }
 
 #[test]
+fn a_composite_never_grades_backwards_in_time() {
+    // Found by the lifecycle property: datastream 7's value at minute 2 is new for datastream
+    // 7 but older than the composite's minute-3 raise; it is remembered, not graded.
+    let rule = doc(
+        "flood-combo",
+        "town:yuyang",
+        json!({
+            "kind": "composite", "combine": "all", "level": "red", "max_age_secs": 900,
+            "clauses": [
+                { "datastream": 7, "direction": "above", "value": 2.0 },
+                { "datastream": 1, "direction": "above", "value": 3.2 }
+            ]
+        }),
+    );
+    let mut engine = engine(vec![rule]);
+    let mut events = feed(&mut engine, 7, &[(0, 8.0)]);
+    events.extend(feed(&mut engine, 1, &[(3, 3.9)]));
+    events.extend(feed(&mut engine, 7, &[(2, 0.0)]));
+    events.extend(feed(&mut engine, 1, &[(4, 3.9)]));
+    assert_eq!(levels(&events), [(3, Some(Red)), (4, None)]);
+}
+
+#[test]
 fn an_any_composite_needs_one_clause() {
     let rule = doc(
         "either",

@@ -10,6 +10,7 @@
 //! that trips a range or spike rule is kept away from that datastream's hazard rules, so a
 //! broken sensor raises a fault, not a hazard warning.
 
+mod faults;
 mod fire;
 mod signal;
 mod state;
