@@ -159,7 +159,16 @@ pub fn generate_with_roads(config: &Config, world_roads: &Geograph) -> Result<Da
         "experts.csv",
         experts::experts_file(&county, &mut rng(Stream::Experts))?,
     );
-    let readme = readme::readme(config.seed, &files, roads.largest_component_share());
+    let facts = readme::ReadmeFacts {
+        seed: config.seed,
+        largest_component_share: roads.largest_component_share(),
+        moved_towns: county
+            .towns
+            .iter()
+            .filter(|t| t.position_note.is_some())
+            .count(),
+    };
+    let readme = readme::readme(&facts, &files);
     files.insert("README.md".to_string(), readme.into_bytes());
     Ok(Dataset { files })
 }

@@ -21,11 +21,14 @@ pub fn record_count(name: &str, bytes: &[u8]) -> usize {
     }
 }
 
-pub fn readme(
-    seed: u64,
-    files: &BTreeMap<String, Vec<u8>>,
-    largest_component_share: f64,
-) -> String {
+/// What the README reports beyond the files themselves.
+pub struct ReadmeFacts {
+    pub seed: u64,
+    pub largest_component_share: f64,
+    pub moved_towns: usize,
+}
+
+pub fn readme(facts: &ReadmeFacts, files: &BTreeMap<String, Vec<u8>>) -> String {
     let mut table = String::from("| file | records | bytes |\n|---|---:|---:|\n");
     for (name, bytes) in files {
         table.push_str(&format!(
@@ -35,11 +38,12 @@ pub fn readme(
         ));
     }
     TEMPLATE
-        .replace("{SEED}", &seed.to_string())
+        .replace("{SEED}", &facts.seed.to_string())
+        .replace("{MOVED_TOWNS}", &facts.moved_towns.to_string())
         .replace("{POPULATION}", &COUNTY_POPULATION_2020.to_string())
         .replace("{COUNTS}", &table)
         .replace(
             "{LARGEST_COMPONENT}",
-            &format!("{:.1}", largest_component_share * 100.0),
+            &format!("{:.1}", facts.largest_component_share * 100.0),
         )
 }
