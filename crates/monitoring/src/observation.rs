@@ -18,6 +18,13 @@ impl std::fmt::Display for DatastreamId {
 /// How far ahead of the server's clock a phenomenon time may lie (device clocks drift).
 pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
 
+/// The earliest phenomenon time accepted (1900-01-01T00:00Z): older ones are device-clock
+/// garbage, and the bound keeps every time computation far from chrono's range limits.
+pub const EARLIEST: DateTime<Utc> = match DateTime::from_timestamp(-2_208_988_800, 0) {
+    Some(t) => t,
+    None => DateTime::<Utc>::UNIX_EPOCH,
+};
+
 /// A validated numeric observation. Only [`Observation::new`] and
 /// [`Observation::from_json_result`] build one, so the engine never sees NaN, infinities or
 /// timestamps from the future.
@@ -40,6 +47,11 @@ pub enum ObservationError {
         datastream: DatastreamId,
         result: f64,
     },
+    #[error("datastream {datastream}: phenomenonTime {phenomenon_time} is before 1900")]
+    TooOld {
+        datastream: DatastreamId,
+        phenomenon_time: DateTime<Utc>,
+    },
     #[error(
         "datastream {datastream}: phenomenonTime {phenomenon_time} is more than 5 minutes after the server time {now}"
     )]
@@ -59,6 +71,12 @@ impl Observation {
     ) -> Result<Self, ObservationError> {
         if !result.is_finite() {
             return Err(ObservationError::NotFinite { datastream, result });
+        }
+        if phenomenon_time < EARLIEST {
+            return Err(ObservationError::TooOld {
+                datastream,
+                phenomenon_time,
+            });
         }
         if phenomenon_time > now + MAX_CLOCK_SKEW {
             return Err(ObservationError::InTheFuture {

@@ -55,6 +55,21 @@ fn a_silent_sensor_raises_a_fault_on_tick_and_clears_when_it_reports() {
 }
 
 #[test]
+fn a_delayed_report_clears_silence_no_earlier_than_it_was_raised() {
+    let mut engine = engine(vec![doc(
+        "silence-5",
+        "datastream:5",
+        json!({ "kind": "silence", "datastream": 5, "after_secs": 600 }),
+    )]);
+    feed(&mut engine, 5, &[(0, 1.0)]);
+    let raised: Vec<_> = engine.tick(at(11)).into_iter().map(minute_event).collect();
+    // Measured at minute 5, delivered after the fault was raised at minute 11.
+    let cleared = feed(&mut engine, 5, &[(5, 1.0)]);
+    assert_eq!(faults(&raised), [(11, FaultKind::Silence, true)]);
+    assert_eq!(faults(&cleared), [(11, FaultKind::Silence, false)]);
+}
+
+#[test]
 fn a_value_outside_the_physical_range_is_a_fault_and_never_reaches_hazard_rules() {
     let mut engine = engine(vec![
         doc(

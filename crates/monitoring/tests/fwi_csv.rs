@@ -109,3 +109,14 @@ fn empty_input_and_bad_options_are_errors() {
         Err(FwiCsvError::Option(_))
     ));
 }
+
+#[test]
+fn excel_exports_with_a_byte_order_mark_and_crlf_line_ends_are_read() {
+    let input = "\u{feff}MON;TEMP;RH;WS;PREC\r\n4;17;42;25;0\r\n";
+    let out = run(input, &with_lat(40.0)).unwrap();
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.lines().nth(1).unwrap().starts_with("4;17;42;25;0;87.6"),
+        "{out}"
+    );
+}

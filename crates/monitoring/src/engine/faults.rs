@@ -62,17 +62,21 @@ impl RuleState {
             }
             (
                 RuleState::Silence {
-                    last_seen, raised, ..
+                    last_seen,
+                    raised_at,
+                    ..
                 },
                 Condition::Silence { .. },
             ) => {
                 if last_seen.is_none_or(|seen| at > seen) {
                     *last_seen = Some(at);
                 }
-                if !input.late && *raised {
-                    *raised = false;
+                // A late value (older than the newest) says nothing about the sensor now.
+                if let Some(raised) = raised_at.take_if(|_| !input.late) {
+                    // A delayed report may carry a time before the fault was raised; the
+                    // clearing step never precedes the raising one.
                     emit(
-                        at,
+                        at.max(raised),
                         Event::FaultCleared {
                             fault: FaultKind::Silence,
                         },

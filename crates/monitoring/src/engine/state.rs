@@ -44,7 +44,8 @@ pub(crate) enum RuleState {
     Silence {
         last_seen: Option<DateTime<Utc>>,
         watching_since: Option<DateTime<Utc>>,
-        raised: bool,
+        /// When the fault was raised, while it is open.
+        raised_at: Option<DateTime<Utc>>,
     },
     Range {
         raised: bool,
@@ -129,7 +130,7 @@ impl RuleState {
             Condition::Silence { .. } => RuleState::Silence {
                 last_seen: None,
                 watching_since: None,
-                raised: false,
+                raised_at: None,
             },
             Condition::Range { .. } => RuleState::Range { raised: false },
             Condition::Spike { .. } => RuleState::Spike {
@@ -167,7 +168,7 @@ impl RuleState {
             | RuleState::Composite { tracker, .. }
             | RuleState::IntensityDuration { tracker, .. } => (tracker.level(), None),
             RuleState::FireWeather(state) => state.open(),
-            RuleState::Silence { raised, .. } => (None, raised.then_some(FaultKind::Silence)),
+            RuleState::Silence { raised_at, .. } => (None, raised_at.map(|_| FaultKind::Silence)),
             RuleState::Range { raised } => (None, raised.then_some(FaultKind::OutOfRange)),
             RuleState::Spike { raised, .. } => (None, raised.then_some(FaultKind::Spike)),
         }
@@ -299,13 +300,13 @@ impl RuleState {
                 RuleState::Silence {
                     last_seen,
                     watching_since,
-                    raised,
+                    raised_at,
                 },
                 Condition::Silence { after_secs, .. },
             ) => {
                 let since = last_seen.unwrap_or(*watching_since.get_or_insert(now));
-                if !*raised && now - since > Duration::seconds(i64::from(*after_secs)) {
-                    *raised = true;
+                if raised_at.is_none() && now - since > Duration::seconds(i64::from(*after_secs)) {
+                    *raised_at = Some(now);
                     emit(
                         now,
                         Event::FaultRaised {
