@@ -8,6 +8,35 @@
 //! * [`analysis`] — coverage, aerial reach, evacuation (min-cost flow), exposure.
 //!
 //! Pure library: no I/O besides the readers and cache file it is handed, no clock, no async.
+//!
+//! ```no_run
+//! use yingji_routing::*;
+//! # fn main() -> Result<()> {
+//! let file = std::fs::File::open("data/jizhou/roads.routrs.json").map_err(|e| RoutingError::Io {
+//!     path: "roads.routrs.json".into(),
+//!     source: e,
+//! })?;
+//! let graph = RoadGraph::from_routrs_json(file, &RoutrsSpeedRule::default(), &RoutrsClip::everything())?;
+//! let (router, _) = load_or_prepare(std::path::Path::new("cache"), graph, RouterConfig::default())?;
+//!
+//! let mut closures = ClosureSet::new();
+//! let now = chrono::Utc::now(); // the caller's clock: the library reads none
+//! let landslide = router.snap(LonLat::new(117.45, 40.15)?, "closure point")?.segment;
+//! closures.add(router.graph(), landslide, 0.0, "landslide", now + chrono::Duration::hours(12))?;
+//!
+//! let overlay = closures.overlay_at(now);
+//! let from = LonLat::new(117.407, 40.045)?;
+//! let to = LonLat::new(117.6, 40.1)?;
+//! match router.route(from, to, &overlay)? {
+//!     RouteAnswer::Found(route) => println!("{:.0} s, {:.0} m", route.travel_time_s, route.distance_m),
+//!     RouteAnswer::Unreachable => println!("unreachable"),
+//! }
+//! let table = router.travel_times(&[from], &[to], &overlay)?; // rows[origin][destination]
+//! let area = router.isochrone(from, 30.0, &overlay)?.to_geojson();
+//! # let _ = (table, area);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod analysis;
 mod cache;

@@ -27,16 +27,36 @@ type IndexedSegment = GeomWithData<Line<[f64; 2]>, SegmentId>;
 pub struct SnapIndex {
     tree: RTree<IndexedSegment>,
     lon_scale: f64,
+    /// How much the tree's metric can over- or under-state true distances across the
+    /// graph's latitude range (max ratio / min ratio): the search radius for candidates.
+    distortion: f64,
 }
-
-/// The tree's order is only approximately metric over large areas: check this many candidates.
-const CANDIDATES: usize = 8;
 
 impl SnapIndex {
     pub fn build(graph: &RoadGraph) -> Self {
         let mean_lat = graph.nodes().iter().map(|n| n.position.lat).sum::<f64>()
             / graph.node_count().max(1) as f64;
         let lon_scale = mean_lat.to_radians().cos();
+        let (min_lat, max_lat) = graph
+            .nodes()
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), n| {
+                (lo.min(n.position.lat), hi.max(n.position.lat))
+            });
+        // True/tree ratio for east-west offsets is cos(lat)/lon_scale; north-south is 1.
+        let ratios = [
+            1.0,
+            min_lat.to_radians().cos() / lon_scale,
+            max_lat.to_radians().cos() / lon_scale,
+        ];
+        let (lo, hi) = ratios.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &r| {
+            (lo.min(r), hi.max(r))
+        });
+        let distortion = if lo > 0.0 && lo.is_finite() {
+            hi / lo
+        } else {
+            2.0
+        };
         let key = |p: LonLat| [p.lon * lon_scale, p.lat];
         let items = graph
             .segments()
@@ -51,17 +71,28 @@ impl SnapIndex {
         SnapIndex {
             tree: RTree::bulk_load(items),
             lon_scale,
+            distortion: distortion * 1.01,
         }
     }
 
     /// The nearest point on any road segment; `None` only for an empty graph.
     pub fn snap(&self, graph: &RoadGraph, point: LonLat) -> Option<Snap> {
+        use rstar::PointDistance;
         let query = [point.lon * self.lon_scale, point.lat];
+        let nearest = self.tree.nearest_neighbor(&query)?;
+        // Any segment truly closer than the tree's nearest is within this tree distance.
+        let radius_2 = nearest.distance_2(&query) * self.distortion * self.distortion;
+        let first = project_onto_segment(graph, nearest.data, point);
+        if radius_2 == 0.0 {
+            return Some(first);
+        }
         self.tree
-            .nearest_neighbor_iter(&query)
-            .take(CANDIDATES)
+            .locate_within_distance(query, radius_2)
             .map(|item| project_onto_segment(graph, item.data, point))
-            .min_by(|a, b| a.offroad_m.total_cmp(&b.offroad_m))
+            .fold(Some(first), |best, s| match best {
+                Some(b) if b.offroad_m <= s.offroad_m => Some(b),
+                _ => Some(s),
+            })
     }
 }
 
