@@ -277,6 +277,13 @@ fn write_pi(out: &mut String, target: &str, content: &str) {
 }
 
 fn escape_text(out: &mut String, text: &str) {
+    // Fast path for the common case (long polygon texts): nothing to escape.
+    let bytes = text.as_bytes();
+    if memchr::memchr3(b'&', b'<', b'>', bytes).is_none() && memchr::memchr(b'\r', bytes).is_none()
+    {
+        out.push_str(text);
+        return;
+    }
     escape_with(out, text, |c| match c {
         b'&' => Some("&amp;"),
         b'<' => Some("&lt;"),
