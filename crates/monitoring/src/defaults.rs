@@ -15,6 +15,8 @@
 //! | toxic gas | ppm | 50 % OEL | 100 % OEL | 150 % OEL | 200 % OEL | GB/T 50493-2019: 1st-level ≤ 100 % OEL, 2nd-level ≤ 200 % OEL (OEL from GBZ 2.1) |
 //! | weather station | daily FWI | 11.2 | 21.3 | 38 | 50 | EFFIS fire danger classes high / very high / extreme / very extreme |
 //!
+//! | hazard point | rain / (a·D^(1-b)) over 1, 3, 6, 12, 24, 72 h | 0.6 | 0.8 | 1.0 | 1.5 | Caine (1980) I = 14.82·D^-0.39 unless the point has its own a, b; ratios: project choice (orange = the threshold itself) |
+//!
 //! Faults: every sensor gets a silence rule (rain, stage, weather: 30 min; gas: 10 min);
 //! rain gauges and gas detectors a physical range; stages a spike rule.
 
@@ -23,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::fwi::FwiCodes;
 use crate::level::{Band, Direction, Grading, Level};
 use crate::observation::DatastreamId;
-use crate::rule::{Condition, Name, Rule, RuleError, RuleId, Subject};
+use crate::rule::{Condition, Name, Rule, RuleError, RuleId, Subject, CAINE_1980};
 
 /// A sensor of the dataset with the parameters its default rules need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -222,6 +224,46 @@ pub fn default_rules_for(profile: &SensorProfile) -> Result<Vec<Rule>, RuleError
         rule.validate()?;
     }
     Ok(rules)
+}
+
+/// The landslide / debris-flow rule of a geological hazard point, over the rain gauges the
+/// server found near it. `threshold` is the point's own (a, b); Caine (1980) by default.
+pub fn hazard_point_rule(
+    point: &str,
+    gauges: Vec<DatastreamId>,
+    threshold: Option<(f64, f64)>,
+) -> Result<Rule, RuleError> {
+    let (a, b) = threshold.unwrap_or(CAINE_1980);
+    let rule = Rule {
+        id: RuleId::parse(format!("landslide:{point}"))?,
+        version: 1,
+        name: Name {
+            zh: "地质灾害降雨阈值".into(),
+            en: "landslide rainfall threshold".into(),
+        },
+        subject: Subject(format!("hazard-point:{point}")),
+        enabled: true,
+        condition: Condition::IntensityDuration {
+            gauges,
+            a,
+            b,
+            durations_secs: [1, 3, 6, 12, 24, 72].map(|h| h * 3600).to_vec(),
+            grading: Grading {
+                release_after_secs: 3600,
+                ..grading(
+                    &[
+                        (Level::Blue, 0.6, 0.5),
+                        (Level::Yellow, 0.8, 0.7),
+                        (Level::Orange, 1.0, 0.9),
+                        (Level::Red, 1.5, 1.3),
+                    ],
+                    0,
+                )
+            },
+        },
+    };
+    rule.validate()?;
+    Ok(rule)
 }
 
 fn check_parameters(profile: &SensorProfile) -> Result<(), RuleError> {

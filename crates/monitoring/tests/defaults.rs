@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use common::*;
 use serde_json::json;
-use yingji_monitoring::defaults::{default_rules_for, SensorProfile};
+use yingji_monitoring::defaults::{default_rules_for, hazard_point_rule, SensorProfile};
 use yingji_monitoring::{DatastreamId, Engine, Level, RuleError};
 
 fn profiles() -> Vec<SensorProfile> {
@@ -145,4 +145,23 @@ fn sensor_profiles_are_json_documents() {
     }))
     .unwrap();
     assert_eq!(default_rules_for(&profile).unwrap().len(), 3);
+}
+
+#[test]
+fn a_hazard_point_uses_caine_1980_unless_it_has_its_own_threshold() {
+    let gauges = vec![DatastreamId(1), DatastreamId(2)];
+    let caine = hazard_point_rule("HP-032", gauges.clone(), None).unwrap();
+    assert_eq!(caine.subject.0, "hazard-point:HP-032");
+    let mut engine = Engine::with_rules([caine]).unwrap();
+    // 7.5 mm is 0.51 of the 1 h threshold (I = 14.82 mm/h): below blue's 0.6. 15 mm within
+    // the hour at the second gauge is just above it → orange.
+    let got = levels(&feed(&mut engine, 2, &[(0, 7.5), (59, 7.5)]));
+    assert_eq!(got, [(59, Some(Level::Orange))]);
+
+    // A steeper local threshold (a = 30) makes the same rain harmless.
+    let local = hazard_point_rule("HP-033", gauges, Some((30.0, 0.39))).unwrap();
+    let mut engine = Engine::with_rules([local]).unwrap();
+    assert!(levels(&feed(&mut engine, 2, &[(0, 7.5), (59, 7.5)])).is_empty());
+    assert!(hazard_point_rule("HP 034", vec![DatastreamId(1)], None).is_err());
+    assert!(hazard_point_rule("HP-035", vec![], None).is_err());
 }
