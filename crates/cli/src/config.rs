@@ -22,7 +22,20 @@ pub struct ServerArgs {
     /// data directory [env: YINGJI_DATABASE]
     #[arg(long, env = "YINGJI_DATABASE", hide_env = true)]
     pub database: Option<String>,
-    /// Optional TOML file with `listen`, `data_dir` and `database` keys [env: YINGJI_CONFIG]
+    /// MQTT broker for SensorThings MQTT ingest, e.g. mqtt://127.0.0.1:1883 [env: YINGJI_MQTT]
+    #[arg(long, env = "YINGJI_MQTT", hide_env = true)]
+    pub mqtt: Option<String>,
+    /// CAP feed URL of a neighbouring county to read (repeatable)
+    #[arg(long = "neighbour-feed")]
+    pub neighbour_feeds: Vec<String>,
+    /// HTTP SMS gateway for public warnings [env: YINGJI_SMS_GATEWAY]
+    #[arg(long, env = "YINGJI_SMS_GATEWAY", hide_env = true)]
+    pub sms_gateway: Option<String>,
+    /// Externally visible base URL, for links in feeds [env: YINGJI_PUBLIC_URL]
+    #[arg(long, env = "YINGJI_PUBLIC_URL", hide_env = true)]
+    pub public_url: Option<String>,
+    /// Optional TOML file with `listen`, `data_dir`, `database`, `mqtt`, `sms_gateway`,
+    /// `public_url` and `neighbour_feeds` keys [env: YINGJI_CONFIG]
     #[arg(long, env = "YINGJI_CONFIG", hide_env = true)]
     pub config: Option<PathBuf>,
 }
@@ -33,6 +46,11 @@ struct FileConfig {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     database: Option<String>,
+    mqtt: Option<String>,
+    sms_gateway: Option<String>,
+    public_url: Option<String>,
+    #[serde(default)]
+    neighbour_feeds: Vec<String>,
 }
 
 /// The options after precedence is applied.
@@ -41,6 +59,7 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database: Option<String>,
+    pub options: yingji_server::ServerOptions,
 }
 
 impl ServerArgs {
@@ -51,14 +70,24 @@ impl ServerArgs {
         };
         let default_listen: SocketAddr =
             DEFAULT_LISTEN.parse().context("default listen address")?;
+        let data_dir = self.data_dir.clone().or(file.data_dir);
+        let data_dir = data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let neighbour_feeds = if self.neighbour_feeds.is_empty() {
+            file.neighbour_feeds
+        } else {
+            self.neighbour_feeds.clone()
+        };
         Ok(ServerConfig {
             listen: self.listen.or(file.listen).unwrap_or(default_listen),
-            data_dir: self
-                .data_dir
-                .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             database: self.database.clone().or(file.database),
+            options: yingji_server::ServerOptions {
+                data_dir: data_dir.clone(),
+                mqtt: self.mqtt.clone().or(file.mqtt),
+                neighbour_feeds,
+                sms_gateway: self.sms_gateway.clone().or(file.sms_gateway),
+                public_url: self.public_url.clone().or(file.public_url),
+            },
+            data_dir,
         })
     }
 }

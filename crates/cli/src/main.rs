@@ -1,7 +1,11 @@
 //! `yingji`: the one binary. Serves the platform, runs the demo, migrates, imports,
 //! manages accounts and checks the audit chain.
 
+mod app;
+mod cap;
 mod config;
+mod fwi;
+mod route;
 mod users;
 
 use anyhow::{bail, Context};
@@ -49,6 +53,14 @@ enum Command {
     /// The audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// CAP 1.2: validate alert files
+    #[command(subcommand)]
+    Cap(cap::CapCommand),
+    /// Canadian Fire Weather Index from daily noon weather (CSV in, CSV out)
+    Fwi(fwi::FwiArgs),
+    /// Road routing and planning analyses on the county graph
+    #[command(subcommand)]
+    Route(route::RouteCommand),
 }
 
 #[derive(Subcommand)]
@@ -113,6 +125,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
         } => import(&server.resolve()?, &collection, &file).await,
         Command::User(command) => users::run(command).await,
+        Command::Cap(command) => cap::run(command),
+        Command::Fwi(args) => fwi::run(args),
+        Command::Route(command) => route::run(command).await,
         Command::Audit(AuditCommand::Verify(args)) => {
             let store = open(&args.resolve()?).await?;
             let breaks = store.verify_audit().await?;
@@ -142,7 +157,8 @@ async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<ExitCode> {
     if demo {
         users::ensure_demo_accounts(store.as_ref()).await?;
     }
-    let state = yingji_server::state(store).await?;
+    let state = yingji_server::state(store, config.options.clone()).await?;
+    let modules = app::modules(&state).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -151,7 +167,7 @@ async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<ExitCode> {
     if demo {
         users::print_demo_accounts();
     }
-    axum::serve(listener, yingji_server::router(state))
+    axum::serve(listener, yingji_server::router(state, modules))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -7,7 +7,7 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
@@ -56,14 +56,21 @@ fn new_token() -> String {
 /// credentials are refused outright rather than silently downgraded to anonymous.
 pub struct Caller(pub Principal);
 
-impl FromRequestParts<AppState> for Caller {
+/// Works in any router whose state can give the [`AppState`], so capability crates with
+/// states of their own resolve callers the same way.
+impl<S> FromRequestParts<S> for Caller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
         if let Some(principal) = parts.extensions.get::<Principal>() {
             return Ok(Caller(principal.clone()));
         }
-        let principal = resolve(&parts.headers, state).await?;
+        let state = AppState::from_ref(state);
+        let principal = resolve(&parts.headers, &state).await?;
         parts.extensions.insert(principal.clone());
         Ok(Caller(principal))
     }

@@ -12,11 +12,14 @@
 pub mod auth;
 pub mod bootstrap;
 pub mod error;
+pub mod events;
 mod json;
 mod openapi;
 mod ops;
 mod records;
 pub mod state;
+
+pub use state::{AppState, ServerOptions};
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
@@ -24,7 +27,6 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use state::AppState;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -34,19 +36,37 @@ use yingji_store::Store;
 /// Request bodies above this are refused with 413 before they are read.
 pub const BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// A capability's HTTP surface: its routes (with their state applied) and their OpenAPI
+/// description, merged into the one API by [`router`].
+pub struct Module {
+    pub routes: Router,
+    pub openapi: utoipa::openapi::OpenApi,
+}
+
+/// The whole HTTP API: the core routes plus every capability module.
+pub fn router(state: AppState, modules: Vec<Module>) -> Router {
+    let mut doc = openapi::core();
+    let mut app = Router::new()
         .merge(ops::router())
         .merge(records::router())
         .route("/api/v1/auth/login", axum::routing::post(auth::login))
         .route("/api/v1/auth/logout", axum::routing::post(auth::logout))
         .route("/api/v1/auth/me", get(auth::me))
-        .route("/api/v1/openapi.json", get(openapi::document))
-        .fallback(|| async { error::ApiError::not_found("route") })
-        .layer(middleware::from_fn(track))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .route("/api/v1/events", get(events::stream))
+        .with_state(state);
+    for module in modules {
+        doc.merge(module.openapi);
+        app = app.merge(module.routes);
+    }
+    let doc = Arc::new(doc);
+    app.route(
+        "/api/v1/openapi.json",
+        get(move || openapi::document(doc.clone())),
+    )
+    .fallback(|| async { error::ApiError::not_found("route") })
+    .layer(middleware::from_fn(track))
+    .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+    .layer(TraceLayer::new_for_http())
 }
 
 /// Counts and times every request by route and status for `/metrics`.
@@ -82,7 +102,10 @@ pub fn metrics_handle() -> PrometheusHandle {
 }
 
 /// Builds the application state over an opened, migrated store that holds a county.
-pub async fn state(store: Arc<dyn Store>) -> Result<AppState, bootstrap::BootstrapError> {
+pub async fn state(
+    store: Arc<dyn Store>,
+    options: ServerOptions,
+) -> Result<AppState, bootstrap::BootstrapError> {
     let registry = bootstrap::registry(store.as_ref()).await?;
     let dummy_hash = tokio::task::spawn_blocking(|| auth::hash_password("not a real password"))
         .await
@@ -94,5 +117,7 @@ pub async fn state(store: Arc<dyn Store>) -> Result<AppState, bootstrap::Bootstr
         registry: Arc::new(registry),
         dummy_hash,
         metrics: metrics_handle(),
+        events: events::EventBus::default(),
+        options: Arc::new(options),
     })
 }

@@ -20,12 +20,20 @@ use utoipa::OpenApi;
         crate::ops::errors,
         crate::ops::audit,
         crate::ops::audit_verify,
+        crate::events::stream,
     ),
     components(schemas(crate::auth::LoginRequest)),
-    tags((name = "auth"), (name = "registry", description = "Registry collections as GeoJSON"), (name = "ops"))
+    tags((name = "auth"), (name = "events", description = "Live events (SSE)"), (name = "registry", description = "Registry collections as GeoJSON"), (name = "ops"))
 )]
 pub struct ApiDoc;
 
-pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+/// The core API's description; capability modules merge theirs into it.
+pub fn core() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub async fn document(
+    doc: std::sync::Arc<utoipa::openapi::OpenApi>,
+) -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(doc.as_ref().clone())
 }

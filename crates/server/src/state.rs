@@ -13,6 +13,23 @@ pub struct AppState {
     /// Verified against when a username is unknown, so login timing reveals nothing.
     pub dummy_hash: String,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    pub events: crate::events::EventBus,
+    pub options: Arc<ServerOptions>,
+}
+
+/// Settings the capability modules read when they mount (see `yingji serve --help`).
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Where caches (prepared road graph, uploads) live.
+    pub data_dir: std::path::PathBuf,
+    /// MQTT broker for SensorThings MQTT ingest, e.g. `mqtt://127.0.0.1:1883`.
+    pub mqtt: Option<String>,
+    /// CAP feeds of neighbouring counties to read.
+    pub neighbour_feeds: Vec<String>,
+    /// HTTP SMS gateway that delivers public warnings.
+    pub sms_gateway: Option<String>,
+    /// The externally visible base URL, for links in feeds and CAP documents.
+    pub public_url: Option<String>,
 }
 
 /// The county and its towns: what every incoming record is checked against.

@@ -51,10 +51,14 @@ pub async fn servers() -> Vec<TestServer> {
                 .await
                 .unwrap();
         }
-        let state = yingji_server::state(store.clone()).await.unwrap();
+        let state = yingji_server::state(store.clone(), Default::default())
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, yingji_server::router(state)).await });
+        tokio::spawn(async move {
+            axum::serve(listener, yingji_server::router(state, Vec::new())).await
+        });
         out.push(TestServer {
             backend: test_store.name,
             base,

@@ -44,8 +44,9 @@ impl std::fmt::Display for AuditBreak {
     }
 }
 
-/// A change to record, described by the caller inside its write transaction.
-pub(crate) struct Change<'a> {
+/// A change to record, described by the caller inside its write transaction. Every
+/// capability that writes calls [`append`] in the same transaction as its change.
+pub struct Change<'a> {
     pub actor: &'a Principal,
     pub action: &'a str,
     pub entity: &'a str,
@@ -56,7 +57,7 @@ pub(crate) struct Change<'a> {
 }
 
 /// Appends one entry to the chain, inside the caller's transaction.
-pub(crate) async fn append(
+pub async fn append(
     db: &Db,
     tx: &mut Transaction<'static, Any>,
     change: Change<'_>,
@@ -219,6 +220,6 @@ pub(crate) async fn verify(db: &Db) -> Result<Vec<AuditBreak>> {
 
 /// JSON for the audit trail of a value; a value that cannot serialize is a programming error
 /// surfaced as corrupt data rather than a panic.
-pub(crate) fn snapshot<T: serde::Serialize>(value: &T) -> Result<String> {
+pub fn snapshot<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(StoreError::corrupt)
 }

@@ -11,10 +11,10 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-mod audit;
+pub mod audit;
 mod db;
 mod error;
-mod migrations;
+pub mod migrations;
 mod postgres;
 mod records;
 mod sqlite;
@@ -79,11 +79,9 @@ pub async fn open(database: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Sto
 pub trait Store: Send + Sync + 'static {
     fn db(&self) -> &Db;
 
-    /// The DDL of each migration, in order, in this backend's dialect.
-    fn migrations(&self) -> &'static [&'static str];
-
+    /// Applies the platform's core migrations (capability crates apply their own).
     async fn migrate(&self) -> Result<()> {
-        migrations::run(self.db(), self.migrations()).await
+        migrations::apply(self.db(), &[migrations::CORE]).await
     }
 
     /// Cheap round trip used by `/readyz`.

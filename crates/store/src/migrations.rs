@@ -3,11 +3,13 @@
 //! Types are chosen so one `Any`-driver code path reads both: integers are 64-bit
 //! (`BIGINT`), times are fixed-width RFC 3339 UTC text (sortable), JSON is text.
 
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::Result;
-use sqlx::Row;
 
-pub const SQLITE: &[&str] = &[r#"
+/// The platform's own tables: settings, accounts, sessions, registry records, audit log.
+pub const CORE: Migration = Migration {
+    name: "core_0001",
+    sqlite: r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
@@ -53,9 +55,8 @@ CREATE TABLE audit_log (
 );
 CREATE TABLE audit_head (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL);
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
-"#];
-
-pub const POSTGRES: &[&str] = &[r#"
+"#,
+    postgres: r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
@@ -102,34 +103,51 @@ CREATE TABLE audit_log (
 );
 CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
-"#];
+"#,
+};
+
+/// One schema change, in both dialects. Capability crates define their own and apply them
+/// with [`apply`]; the name is the key under which it is recorded, so order of definition
+/// across crates does not matter, only within one list.
+pub struct Migration {
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
 
 /// Applies the migrations not yet recorded, each in its own transaction.
-pub async fn run(db: &Db, migrations: &[&str]) -> Result<()> {
+pub async fn apply(db: &Db, migrations: &[Migration]) -> Result<()> {
     let mut tx = db.begin_write().await?;
     sqlx::query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
     )
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    let applied: i64 = sqlx::query("SELECT COUNT(*) FROM schema_migrations")
-        .fetch_one(&db.writer)
-        .await?
-        .try_get(0)?;
-    for (index, ddl) in migrations.iter().enumerate().skip(applied.max(0) as usize) {
+    for migration in migrations {
         let mut tx = db.begin_write().await?;
-        // Statement by statement: the migrations hold no `;` inside literals.
+        let done = sqlx::query("SELECT name FROM schema_migrations WHERE name = $1")
+            .bind(migration.name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if done.is_some() {
+            continue;
+        }
+        let ddl = match db.backend {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        };
+        // Statement by statement: migrations hold no `;` inside literals.
         for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             sqlx::query(statement).execute(&mut *tx).await?;
         }
-        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
-            .bind(index as i64 + 1)
+        sqlx::query("INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)")
+            .bind(migration.name)
             .bind(yingji_domain::time::rfc3339(chrono::Utc::now()))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        tracing::info!(version = index + 1, "applied migration");
+        tracing::info!(migration = migration.name, "applied migration");
     }
     Ok(())
 }

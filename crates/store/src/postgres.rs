@@ -1,7 +1,7 @@
 //! PostgreSQL: the same queries, for a whole city and several nodes.
 
 use crate::db::{Backend, Db};
-use crate::{migrations, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use std::time::Duration;
 
@@ -31,9 +31,5 @@ impl PostgresStore {
 impl Store for PostgresStore {
     fn db(&self) -> &Db {
         &self.db
-    }
-
-    fn migrations(&self) -> &'static [&'static str] {
-        migrations::POSTGRES
     }
 }

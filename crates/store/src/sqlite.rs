@@ -1,7 +1,7 @@
 //! The embedded default: one SQLite file in WAL mode.
 
 use crate::db::{Backend, Db};
-use crate::{migrations, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::Executor;
 use std::path::Path;
@@ -61,9 +61,5 @@ fn open_error(path: &Path, error: sqlx::Error) -> StoreError {
 impl Store for SqliteStore {
     fn db(&self) -> &Db {
         &self.db
-    }
-
-    fn migrations(&self) -> &'static [&'static str] {
-        migrations::SQLITE
     }
 }
