@@ -131,7 +131,7 @@ pub(crate) fn parse_reference(triplet: &str) -> Result<crate::model::MessageRef,
 
 fn check_area(area: &Element, path: &str, out: &mut Violations) {
     for (k, polygon) in children(area, "polygon") {
-        if let Err(e) = Polygon::parse(&polygon.text()) {
+        if let Err(e) = Polygon::parse(&polygon.text_ref()) {
             out.push(
                 &format!("{path}/polygon[{k}]"),
                 RuleKind::Semantic,
@@ -141,7 +141,7 @@ fn check_area(area: &Element, path: &str, out: &mut Violations) {
         }
     }
     for (k, circle) in children(area, "circle") {
-        if let Err(e) = Circle::parse(&circle.text()) {
+        if let Err(e) = Circle::parse(&circle.text_ref()) {
             out.push(
                 &format!("{path}/circle[{k}]"),
                 RuleKind::Semantic,

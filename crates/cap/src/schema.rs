@@ -322,7 +322,7 @@ fn check_content(element: &Element, path: &str, particle: &Particle, out: &mut V
                 );
                 return;
             }
-            check_simple(&element.text(), simple, element, path, out);
+            check_simple(&element.text_ref(), simple, element, path, out);
         }
     }
 }

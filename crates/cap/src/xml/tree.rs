@@ -79,6 +79,20 @@ impl Element {
         self.child_elements().find(|e| e.is(namespace, local))
     }
 
+    /// Character data of the direct text children, borrowed when there is a single text
+    /// node (the usual case; polygons can be large).
+    pub fn text_ref(&self) -> std::borrow::Cow<'_, str> {
+        let mut texts = self.children.iter().filter_map(|n| match n {
+            Node::Text(t) => Some(t.as_str()),
+            _ => None,
+        });
+        match (texts.next(), texts.next()) {
+            (None, _) => std::borrow::Cow::Borrowed(""),
+            (Some(only), None) => std::borrow::Cow::Borrowed(only),
+            _ => std::borrow::Cow::Owned(self.text()),
+        }
+    }
+
     /// Concatenated character data of the direct text children.
     pub fn text(&self) -> String {
         let mut out = String::new();
