@@ -38,6 +38,11 @@ impl RollingSum {
         }
     }
 
+    /// Same bucket width and count (a restored ring must match its rule's window).
+    pub fn same_shape(&self, other: &Self) -> bool {
+        self.bucket_secs == other.bucket_secs && self.slots.len() == other.slots.len()
+    }
+
     pub fn total(&self) -> f64 {
         self.total
     }

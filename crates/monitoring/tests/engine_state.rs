@@ -250,3 +250,32 @@ fn a_restored_snapshot_continues_exactly_where_the_engine_stopped() {
     assert_eq!(feed(&mut restored, 7, &second_half), expected);
     assert_eq!(restored.snapshot(), uninterrupted.snapshot());
 }
+
+#[test]
+fn a_tampered_snapshot_gets_fresh_state_instead_of_crashing() {
+    let rain = doc(
+        "rain-1h",
+        "datastream:7",
+        json!({
+            "kind": "rolling_sum", "datastream": 7, "window_secs": 3600,
+            "grading": { "direction": "above", "bands": [
+                { "level": "blue", "raise": 20.0, "release": 16.0 }
+            ]}
+        }),
+    );
+    let mut engine = engine(vec![rain]);
+    feed(&mut engine, 7, &[(0, 25.0)]);
+    let mut saved = serde_json::to_value(engine.snapshot()).unwrap();
+    saved["states"][0]["sum"]["slots"] = json!([]);
+    saved["states"][0]["sum"]["bucket_secs"] = json!(0);
+    let mut restored = Engine::restore(serde_json::from_value(saved).unwrap()).unwrap();
+    assert_eq!(
+        restored.level(&RuleId::parse("rain-1h").unwrap()),
+        None,
+        "fresh state"
+    );
+    assert_eq!(
+        levels(&feed(&mut restored, 7, &[(1, 21.0)])),
+        [(1, Some(Level::Blue))]
+    );
+}

@@ -39,6 +39,10 @@ impl FireWeatherState {
         }
     }
 
+    pub fn same_shape(&self, other: &Self) -> bool {
+        self.rain.same_shape(&other.rain)
+    }
+
     pub fn indices(&self) -> Option<FwiIndices> {
         self.indices
     }

@@ -141,22 +141,28 @@ impl RuleState {
         }
     }
 
-    /// Whether this state was made for `condition` (used when restoring a snapshot).
+    /// Whether this state was made for `condition` (used when restoring a snapshot): same
+    /// kind and the same window shapes, so a tampered or stale snapshot can never make a ring
+    /// index out of bounds or divide by a zero bucket width.
     pub fn fits(&self, condition: &Condition) -> bool {
         let fresh = RuleState::new(condition);
-        let same_kind = std::mem::discriminant(self) == std::mem::discriminant(&fresh);
-        same_kind
-            && match (self, &fresh) {
-                (
-                    RuleState::Composite { latest: a, .. },
-                    RuleState::Composite { latest: b, .. },
-                ) => a.len() == b.len(),
-                (
-                    RuleState::IntensityDuration { sums: a, .. },
-                    RuleState::IntensityDuration { sums: b, .. },
-                ) => a.len() == b.len(),
-                _ => true,
+        let same_rings = |a: &[RollingSum], b: &[RollingSum]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_shape(y))
+        };
+        match (self, &fresh) {
+            (RuleState::Composite { latest: a, .. }, RuleState::Composite { latest: b, .. }) => {
+                a.len() == b.len()
             }
+            (
+                RuleState::IntensityDuration { sums: a, .. },
+                RuleState::IntensityDuration { sums: b, .. },
+            ) => same_rings(a, b),
+            (RuleState::RollingSum { sum: a, .. }, RuleState::RollingSum { sum: b, .. }) => {
+                a.same_shape(b)
+            }
+            (RuleState::FireWeather(a), RuleState::FireWeather(b)) => a.same_shape(b),
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
     }
 
     /// The open warning level and open fault, to close them when the rule goes away.
