@@ -86,13 +86,18 @@ impl SnapIndex {
         if radius_2 == 0.0 {
             return Some(first);
         }
-        self.tree
+        let closest = self
+            .tree
             .locate_within_distance(query, radius_2)
             .map(|item| project_onto_segment(graph, item.data, point))
-            .fold(Some(first), |best, s| match best {
-                Some(b) if b.offroad_m <= s.offroad_m => Some(b),
-                _ => Some(s),
-            })
+            .fold(first, |best, s| {
+                if s.offroad_m < best.offroad_m {
+                    s
+                } else {
+                    best
+                }
+            });
+        Some(closest)
     }
 }
 

@@ -410,7 +410,7 @@ fn transport_instance() -> impl Strategy<Value = (Vec<i64>, Vec<i64>, Vec<Vec<Op
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn min_cost_assignment_matches_the_lp_optimum((supply, capacity, cost) in transport_instance()) {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::exposure::ExposureArea;
-use super::min_cost_flow::FlowNetwork;
+use super::min_cost_flow::Transport;
 use super::{collection, point_feature, validate_villages, Shelter, Village};
 use crate::closures::CostOverlay;
 use crate::error::{Result, RoutingError};
@@ -63,37 +63,26 @@ pub fn assign_min_cost(
             format!("costs must be >= 0, got {c}"),
         ));
     }
-    let (n, m) = (supply.len(), capacity.len());
-    let (source, sink) = (n + m, n + m + 1);
-    let mut network = FlowNetwork::new(n + m + 2);
-    let supply_arcs: Vec<usize> = (0..n)
-        .map(|i| network.add_arc(source, i, supply[i], 0))
+    let sent = Transport::new(supply, capacity, cost).solve();
+    let mut flows: Vec<(usize, usize, i64)> = sent
+        .iter()
+        .enumerate()
+        .flat_map(|(j, villages)| villages.iter().map(move |(&i, &people)| (i, j, people)))
+        .filter(|f| f.2 > 0)
         .collect();
-    let capacity_arcs: Vec<usize> = (0..m)
-        .map(|j| network.add_arc(n + j, sink, capacity[j], 0))
-        .collect();
-    let mut pair_arcs = Vec::new();
-    for (i, row) in cost.iter().enumerate() {
-        if supply[i] == 0 {
-            continue;
-        }
-        for (j, c) in row.iter().enumerate() {
-            if let (Some(c), true) = (c, capacity[j] > 0) {
-                pair_arcs.push((i, j, network.add_arc(i, n + j, supply[i], *c)));
-            }
-        }
+    flows.sort_unstable();
+    let mut unsent = supply.to_vec();
+    let mut received = vec![0; capacity.len()];
+    let mut total_cost = 0;
+    for &(i, j, people) in &flows {
+        unsent[i] -= people;
+        received[j] += people;
+        total_cost += people * cost[i][j].unwrap_or(0);
     }
-    let (_, total_cost) = network.min_cost_max_flow(source, sink);
     Ok(TransportSolution {
-        flows: pair_arcs
-            .into_iter()
-            .map(|(i, j, a)| (i, j, network.flow(a)))
-            .filter(|f| f.2 > 0)
-            .collect(),
-        unsent: (0..n)
-            .map(|i| supply[i] - network.flow(supply_arcs[i]))
-            .collect(),
-        received: capacity_arcs.iter().map(|&a| network.flow(a)).collect(),
+        flows,
+        unsent,
+        received,
         total_cost,
     })
 }
