@@ -18,6 +18,8 @@ mod openapi;
 mod ops;
 mod records;
 pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use state::{AppState, ServerOptions};
 

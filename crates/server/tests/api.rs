@@ -1,10 +1,8 @@
 //! The HTTP API end to end, on every backend.
 
-mod common;
-
-use common::servers;
 use reqwest::Method;
 use serde_json::{json, Value};
+use yingji_server::testing::{self as common, servers};
 
 fn shelter(id: &str, town: &str, lon: f64, lat: f64) -> Value {
     json!({"type": "Feature", "id": id, "geometry": {"type": "Point", "coordinates": [lon, lat]},

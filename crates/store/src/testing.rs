@@ -11,11 +11,19 @@ use sqlx::any::install_default_drivers;
 use sqlx::Connection;
 use std::sync::Arc;
 
+impl TestStore {
+    /// A scratch directory that lives as long as the store (data dir, caches).
+    pub fn dir(&self) -> &std::path::Path {
+        self.scratch.path()
+    }
+}
+
 pub struct TestStore {
     pub name: &'static str,
     pub store: Arc<dyn Store>,
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    scratch: tempfile::TempDir,
 }
 
 pub const POSTGRES_ENV: &str = "YINGJI_TEST_POSTGRES";
@@ -40,6 +48,7 @@ pub async fn sqlite() -> TestStore {
         store: Arc::new(store),
         url: format!("sqlite://{}", path.display()),
         _dir: Some(dir),
+        scratch: scratch(),
     }
 }
 
@@ -79,5 +88,10 @@ pub async fn postgres(admin_url: &str) -> TestStore {
         store: Arc::new(store),
         url,
         _dir: None,
+        scratch: scratch(),
     }
+}
+
+fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temporary directory")
 }

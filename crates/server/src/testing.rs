@@ -1,10 +1,14 @@
-//! A real server on a free port over a fresh store, talked to over HTTP like any client.
-#![allow(dead_code)]
+//! Test support for every crate with HTTP routes: a real server on a free port over a
+//! fresh store (each backend under test), with the county dataset and known accounts,
+//! talked to over HTTP like any client. Panics are its way to fail a test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::bootstrap::{ensure_dataset, DatasetSource};
+use crate::{AppState, Module};
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
 use yingji_domain::{Jurisdiction, Principal, Role, TownCode};
-use yingji_server::bootstrap::{ensure_dataset, DatasetSource};
 use yingji_store::testing::{backends, TestStore};
 use yingji_store::{NewUser, Store};
 
@@ -13,27 +17,41 @@ pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
+    pub state: AppState,
     _test_store: TestStore,
 }
 
 pub const PASSWORD: &str = "correct-horse-battery";
 
-/// One server per backend, each with the county dataset and four accounts:
-/// `duty` (district), `town100` (渔阳镇 120119100), `town101` (洇溜镇 120119101), `info100`.
+/// One server per backend with the core routes only.
 pub async fn servers() -> Vec<TestServer> {
+    servers_with(|_| async { Vec::new() }).await
+}
+
+/// One server per backend, each with the county dataset, the modules `mount` builds, and
+/// these accounts (password [`PASSWORD`]): `duty` (district duty officer), `admin`,
+/// `town100` (渔阳镇 120119100), `town101` (洇溜镇 120119101), `info100` (information
+/// officer of 120119100), `approver` (district, approver), `feeder` (sensor feeder).
+pub async fn servers_with<F, Fut>(mount: F) -> Vec<TestServer>
+where
+    F: Fn(AppState) -> Fut,
+    Fut: Future<Output = Vec<Module>>,
+{
     let mut out = Vec::new();
     for test_store in backends().await {
         let store = test_store.store.clone();
         ensure_dataset(store.as_ref(), DatasetSource::Embedded)
             .await
             .expect("dataset loads");
-        let hash = yingji_server::auth::hash_password(PASSWORD).unwrap();
-        let accounts: [(&str, Role, Option<&str>); 5] = [
+        let hash = crate::auth::hash_password(PASSWORD).unwrap();
+        let accounts: [(&str, Role, Option<&str>); 7] = [
             ("duty", Role::DutyOfficer, None),
             ("admin", Role::Admin, None),
             ("town100", Role::TownOfficer, Some("120119100")),
             ("town101", Role::TownOfficer, Some("120119101")),
             ("info100", Role::InfoOfficer, Some("120119100")),
+            ("approver", Role::Approver, None),
+            ("feeder", Role::SensorFeeder, None),
         ];
         for (name, role, town) in accounts {
             let user = NewUser {
@@ -51,19 +69,22 @@ pub async fn servers() -> Vec<TestServer> {
                 .await
                 .unwrap();
         }
-        let state = yingji_server::state(store.clone(), Default::default())
-            .await
-            .unwrap();
+        let options = crate::ServerOptions {
+            data_dir: test_store.dir().to_path_buf(),
+            ..Default::default()
+        };
+        let state = crate::state(store.clone(), options).await.unwrap();
+        let modules = mount(state.clone()).await;
+        let app = crate::router(state.clone(), modules);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            axum::serve(listener, yingji_server::router(state, Vec::new())).await
-        });
+        tokio::spawn(async move { axum::serve(listener, app).await });
         out.push(TestServer {
             backend: test_store.name,
             base,
             client: reqwest::Client::new(),
             store,
+            state,
             _test_store: test_store,
         });
     }
