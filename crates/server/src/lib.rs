@@ -13,7 +13,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod error;
 pub mod events;
-mod json;
+pub mod json;
 mod openapi;
 mod ops;
 mod records;
