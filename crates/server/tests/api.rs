@@ -467,3 +467,76 @@ async fn sessions_by_cookie_and_logout() {
         assert_eq!(gone.status().as_u16(), 401);
     }
 }
+
+/// Every collection refuses a record outside the county, a missing required field and an
+/// unknown town, naming the field; nothing is stored.
+#[tokio::test]
+async fn every_collection_refuses_bad_records() {
+    use yingji_domain::kinds::GeometryRule;
+    use yingji_domain::RecordKind;
+    let server = servers().await.into_iter().next().unwrap();
+    let duty = server.token("duty").await;
+    let audit_before = server.store.audit_entries(0, 100_000).await.unwrap().len();
+    for kind in RecordKind::ALL {
+        let path = format!("/api/v1/collections/{}/items", kind.collection());
+        let geometry = match kind.geometry() {
+            GeometryRule::Point => json!({"type": "Point", "coordinates": [116.0, 39.0]}),
+            GeometryRule::Area => {
+                json!({"type": "Polygon", "coordinates": [[[100.0, 30.0], [100.1, 30.0], [100.1, 30.1], [100.0, 30.0]]]})
+            }
+            GeometryRule::None => Value::Null,
+        };
+        // Outside the county (or, without geometry, missing every required property).
+        let (status, err) = server
+            .send(Method::POST, &path, Some(&duty), Some(json!({"type": "Feature", "id": "bad-1", "geometry": geometry, "properties": {"town_code": "120119999"}})))
+            .await;
+        assert_eq!(status, 422, "{}: {err}", kind.collection());
+        let mut fields = vec![err["error"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()];
+        fields.extend(
+            err["error"]["more"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_string()),
+        );
+        if kind.geometry() != GeometryRule::None {
+            assert!(
+                fields.contains(&"geometry".to_string()),
+                "{}: {fields:?}",
+                kind.collection()
+            );
+        }
+        let first_required = kind
+            .rules()
+            .iter()
+            .find(|r| r.required)
+            .map(|r| format!("properties.{}", r.name));
+        if let Some(required) = first_required {
+            assert!(
+                fields.contains(&required),
+                "{}: {fields:?}",
+                kind.collection()
+            );
+        }
+        if kind.needs_town()
+            && !matches!(
+                kind,
+                RecordKind::Town | RecordKind::TownArea | RecordKind::Village
+            )
+        {
+            assert!(
+                fields.contains(&"properties.town_code".to_string()),
+                "{}: {fields:?}",
+                kind.collection()
+            );
+        }
+    }
+    assert_eq!(
+        server.store.audit_entries(0, 100_000).await.unwrap().len(),
+        audit_before,
+        "nothing stored"
+    );
+}
