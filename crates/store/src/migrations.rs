@@ -7,56 +7,11 @@ use crate::db::{Backend, Db};
 use crate::Result;
 
 /// The platform's own tables: settings, accounts, sessions, registry records, audit log.
-pub const CORE: Migration = Migration {
-    name: "core_0001",
-    sqlite: r#"
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE users (
-    id TEXT PRIMARY KEY,
-    username TEXT NOT NULL UNIQUE,
-    display_name TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    roles TEXT NOT NULL,
-    town_code TEXT,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE sessions (
-    token_hash TEXT PRIMARY KEY,
-    user_id TEXT NOT NULL REFERENCES users(id),
-    created_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL
-);
-CREATE TABLE records (
-    kind TEXT NOT NULL,
-    id TEXT NOT NULL,
-    town_code TEXT,
-    public INTEGER NOT NULL,
-    synthetic INTEGER NOT NULL,
-    geometry TEXT,
-    properties TEXT NOT NULL,
-    min_lon REAL, min_lat REAL, max_lon REAL, max_lat REAL,
-    version INTEGER NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (kind, id)
-);
-CREATE INDEX records_by_town ON records (kind, town_code);
-CREATE INDEX records_by_lon ON records (kind, min_lon);
-CREATE TABLE audit_log (
-    seq INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    entity TEXT NOT NULL,
-    entity_id TEXT NOT NULL,
-    before_json TEXT,
-    after_json TEXT,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-);
-CREATE TABLE audit_head (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL);
-INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
-"#,
-    postgres: r#"
+/// Written once in types both databases accept (SQLite maps `BIGINT` and
+/// `DOUBLE PRECISION` to its integer and real affinities).
+pub const CORE: Migration = Migration::portable(
+    "core_0001",
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
@@ -104,7 +59,7 @@ CREATE TABLE audit_log (
 CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL);
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
 "#,
-};
+);
 
 /// One schema change, in both dialects. Capability crates define their own and apply them
 /// with [`apply`]; the name is the key under which it is recorded, so order of definition
@@ -113,6 +68,18 @@ pub struct Migration {
     pub name: &'static str,
     pub sqlite: &'static str,
     pub postgres: &'static str,
+}
+
+impl Migration {
+    /// One DDL text for both databases: prefer this, with `BIGINT`, `DOUBLE PRECISION` and
+    /// `TEXT` columns, and keep per-dialect text for what truly differs.
+    pub const fn portable(name: &'static str, sql: &'static str) -> Self {
+        Self {
+            name,
+            sqlite: sql,
+            postgres: sql,
+        }
+    }
 }
 
 /// Applies the migrations not yet recorded, each in its own transaction.
