@@ -256,10 +256,11 @@ fn main() {
             ));
             let mut pg_times = Vec::new();
             let (mut max_rel, mut compared, mut disagreements) = (0.0f64, 0usize, 0usize);
+            let mut reachability = Vec::new();
             for (qi, (origin, destinations)) in queries.iter().take(spec.pg_queries).enumerate() {
                 let (answer, elapsed) = pg.one_to_many(&table, *origin, destinations);
                 pg_times.push(elapsed);
-                for (ours, theirs) in ch_answers[qi].iter().zip(&answer) {
+                for ((ours, theirs), dest) in ch_answers[qi].iter().zip(&answer).zip(destinations) {
                     match (ours, theirs) {
                         (Some(a), Some(b)) => {
                             compared += 1;
@@ -267,10 +268,22 @@ fn main() {
                             max_rel = max_rel.max(if *b == 0.0 { (a - b).abs() } else { rel });
                             if rel > 0.001 {
                                 disagreements += 1;
+                                reachability.push(format!("node {origin}->{dest}: ours {a} s, pgRouting {b} s"));
                             }
                         }
                         (None, None) => {}
-                        _ => disagreements += 1,
+                        _ => {
+                            disagreements += 1;
+                            let same_place = router
+                                .graph()
+                                .nodes()
+                                .iter()
+                                .filter(|n| n.position == at(*dest))
+                                .count();
+                            reachability.push(format!(
+                                "node {origin}->{dest}: ours {ours:?}, pgRouting {theirs:?}, nodes at the destination's position: {same_place}"
+                            ));
+                        }
                     }
                 }
             }
@@ -282,7 +295,9 @@ fn main() {
                 ms(pg_p99),
                 format!("{:.0}x", pg_p50.as_secs_f64() / ours_p50.as_secs_f64()),
                 format!(
-                    "{compared} pairs, max rel. diff {max_rel:.1e}, {disagreements} beyond 0.1%"
+                    "{compared} pairs, max rel. diff {max_rel:.1e}, {disagreements} disagreeing{}{}",
+                    if reachability.is_empty() { "" } else { ": " },
+                    reachability.join("; ")
                 ),
             );
         }

@@ -115,17 +115,18 @@ impl RoadGraph {
             }
         }
 
+        // Nodes enter the graph with their first road: a kept node whose roads were all cut
+        // by the clip (or that only has a self-loop) is no place to route from.
         let mut builder = RoadGraphBuilder::new();
-        for node in file.nodes.iter().filter(|n| kept.contains(&n.id)) {
-            builder.add_node(node.id, positions[&node.id]);
-        }
         let mut seen = HashSet::new();
         for node in file.nodes.iter().filter(|n| kept.contains(&n.id)) {
             for &other in node.waypoints.iter().filter(|w| kept.contains(w)) {
                 let key = (node.id.min(other), node.id.max(other));
-                if !seen.insert(key) {
+                if other == node.id || !seen.insert(key) {
                     continue;
                 }
+                builder.add_node(node.id, positions[&node.id]);
+                builder.add_node(other, positions[&other]);
                 let straight = crate::geometry::haversine_m(positions[&node.id], positions[&other]);
                 let band = rule.band_for(straight);
                 builder.add_segment(
