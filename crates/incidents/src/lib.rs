@@ -1,0 +1,22 @@
+//! yingji-incidents: the incident-command domain, pure.
+//!
+//! * [`figures`]: casualty and damage figures (灾情数据) kept per field report, so an
+//!   incident shows the latest cumulative value, the change since the previous report and
+//!   the report each value came from; decreases need an explicit correction.
+//! * [`orders`]: the dispatch-order lifecycle (proposed → … → completed / cancelled).
+//! * [`plans`]: emergency plans (应急预案) as data, and their activation into tasks.
+//! * [`report`]: situation reports (首报, 续报, 终报) rendered from figures and timeline.
+//!
+//! Architecture invariant: no I/O, storage, HTTP, async runtime or clock; every time
+//! arrives as a parameter.
+
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod figures;
+pub mod orders;
+pub mod plans;
+pub mod report;
+
+pub use figures::{Figure, FigureError, ReportedFigures, Tally, TallyEntry};
+pub use orders::{OrderError, OrderStatus};
+pub use plans::{Plan, PlanAction, PlanError, PlanLevel, TaskDraft, TaskStatus};
