@@ -1,0 +1,108 @@
+//! The UI as served by a real yingji server: the routes it owns and those it must leave
+//! alone, then the browser scenarios of `web/tests/e2e.mjs` in headless Chromium.
+//!
+//! Needs `web/dist` (`npm ci && npm run build` in web/), Node and Debian's `chromium`
+//! (`apt-get install -y chromium`); a missing one fails the test with what to do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use yingji_server::testing::{servers_with, TestServer, PASSWORD};
+
+fn web_dir() -> PathBuf {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web")).to_path_buf()
+}
+
+async fn server() -> TestServer {
+    let mut servers = servers_with(|state| async move {
+        vec![yingji_web::mount(&state).await.expect("the UI mounts")]
+    })
+    .await;
+    // The UI does not touch the store: one backend is enough.
+    servers.swap_remove(0)
+}
+
+async fn fetch(server: &TestServer, path: &str) -> reqwest::Response {
+    server
+        .client
+        .get(format!("{}{path}", server.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scenarios() {
+    let dist = web_dir().join("dist/index.html");
+    assert!(
+        dist.exists(),
+        "{} is missing: run `npm ci && npm run build` in web/",
+        dist.display()
+    );
+    let server = server().await;
+
+    for page in ["/", "/login", "/app", "/app/incidents/42", "/public"] {
+        let response = fetch(&server, page).await;
+        assert_eq!(response.status(), 200, "{page}");
+        let headers = response.headers().clone();
+        assert!(headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        assert_eq!(headers["cache-control"], "no-cache", "{page}");
+        assert_eq!(
+            headers["content-encoding"], "gzip",
+            "{page} is not compressed"
+        );
+    }
+
+    let index = std::fs::read_to_string(&dist).unwrap();
+    let script = index
+        .split("src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("index.html names its script");
+    let asset = fetch(&server, script).await;
+    assert_eq!(asset.status(), 200, "{script}");
+    assert!(asset.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    assert!(asset.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+
+    let missing = fetch(&server, "/assets/not-there.js").await;
+    assert_eq!(missing.status(), 404);
+
+    // The API and operations routes keep their own answers.
+    let unknown_api = fetch(&server, "/api/v1/no-such-route").await;
+    assert_eq!(unknown_api.status(), 404);
+    assert!(unknown_api.text().await.unwrap().contains("not_found"));
+    assert_eq!(fetch(&server, "/healthz").await.status(), 200);
+    assert_eq!(fetch(&server, "/metrics").await.status(), 200);
+    let collections = fetch(&server, "/api/v1/collections").await;
+    assert!(collections.text().await.unwrap().contains("shelters"));
+
+    let e2e = web_dir().join("tests/e2e.mjs");
+    let base = server.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(e2e)
+            .arg(base)
+            .env("YINGJI_E2E_PASSWORD", PASSWORD)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs: install Node 20 and `npm ci` in web/");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "browser scenarios failed (see above); Chromium: apt-get install -y chromium"
+    );
+}

@@ -1,0 +1,49 @@
+// The HTTP API as the UI uses it: same origin, session cookie, JSON errors with a code.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.code = body && body.code;
+  }
+}
+
+export async function api(path, { method = 'GET', body } = {}) {
+  const response = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, parsed);
+  return parsed;
+}
+
+/** Like `api`, but an endpoint that is not there (yet) answers `null` instead of failing. */
+export async function optional(path) {
+  try {
+    return await api(path);
+  } catch (error) {
+    if (error.status === 404 || error.status === 405 || error.status === 501) return null;
+    throw error;
+  }
+}
+
+export const emptyCollection = () => ({ type: 'FeatureCollection', features: [] });
+
+/** Accepts a FeatureCollection, a bare list, or `{items|warnings|...: [...]}` and gives a list. */
+export function listOf(body, key) {
+  if (!body) return [];
+  if (Array.isArray(body)) return body;
+  if (Array.isArray(body.features)) return body.features;
+  if (key && Array.isArray(body[key])) return body[key];
+  if (Array.isArray(body.items)) return body.items;
+  return [];
+}

@@ -1,0 +1,291 @@
+// The duty officer's page: the one map with its layers, and the console beside it
+// (warning feed with actions, layer panel with legends, live activity, who is signed in).
+import { api, optional, emptyCollection, listOf } from './api.js';
+import { t, tValue, lang, setLang, onLangChange, translate } from './i18n.js';
+import { formatTime } from './time.js';
+import { OneMap } from './map.js';
+import { BASE_LAYERS, POINT_LAYERS, COLLECTION_OF_KIND, LEVEL_COLOURS } from './layers.js';
+import { Warnings, ACTIONS } from './warnings.js';
+import { subscribe } from './live.js';
+import { details } from './popup.js';
+
+const ALL_LAYERS = [...BASE_LAYERS, ...POINT_LAYERS];
+const TEMPLATE = `
+<header class="topbar">
+  <div class="brand"><span class="logo">应</span><div><strong data-i18n="app.title"></strong><small data-i18n="app.subtitle"></small></div></div>
+  <div class="who"><span id="who-user"></span><span id="who-scope"></span><span id="live-status" class="live"></span></div>
+  <div class="actions"><button id="lang" class="link"></button><button id="logout" class="link" data-i18n="app.logout"></button></div>
+</header>
+<main class="layout">
+  <div id="map" class="map"></div>
+  <aside id="console" class="console">
+    <section><h2 data-i18n="console.warnings"></h2><ul id="warning-feed" class="feed"></ul></section>
+    <section><h2 data-i18n="console.layers"></h2><div id="layer-panel"></div></section>
+    <section><h2 data-i18n="console.events"></h2><ul id="activity" class="activity"></ul></section>
+  </aside>
+</main>`;
+
+export async function startApp(root, me) {
+  root.innerHTML = TEMPLATE;
+  const state = {
+    data: {},          // layer id -> FeatureCollection as last loaded
+    unavailable: new Set(),
+    visible: Object.fromEntries(ALL_LAYERS.map((l) => [l.id, l.visible])),
+    warnings: new Warnings(),
+    faults: new Set(),
+    lastObservation: new Map(),
+  };
+  const onemap = new OneMap(root.querySelector('#map'));
+  window.__yingji = { ready: false, map: onemap.map };
+
+  for (const layer of BASE_LAYERS) await onemap.addBase(layer.id);
+  for (const layer of [...POINT_LAYERS].reverse()) await onemap.addPoints(layer);
+  onemap.raiseBoundary();
+
+  const townName = (p) => (lang() === 'en' ? p.name_en ?? p.name : p.name);
+  const sensorOf = (id) => id && (state.data.sensors?.features ?? []).find((s) => s.id === id || String(id).startsWith(`${s.id}-`));
+  const townPoint = (code) => code && (state.data.towns?.features ?? []).find((f) => f.id === code);
+
+  // --- data ---
+  async function loadLayer(layer) {
+    if (!layer.url) return;
+    try {
+      const body = layer.optional ? await optional(layer.url) : await api(layer.url);
+      if (body === null) {
+        state.unavailable.add(layer.id);
+        state.data[layer.id] = emptyCollection();
+      } else {
+        state.unavailable.delete(layer.id);
+        state.data[layer.id] = { type: 'FeatureCollection', features: listOf(body, layer.id) };
+      }
+    } catch (error) {
+      if (error.status === 401) return location.assign('/login');
+      state.unavailable.add(layer.id);
+      state.data[layer.id] = emptyCollection();
+    }
+    if (layer.id === 'sensors') decorateSensors();
+    else onemap.setData(layer.id, state.data[layer.id]);
+    if (layer.id === 'towns') onemap.relabelTowns(townName);
+  }
+
+  function decorateSensors() {
+    const inWarning = new Set(state.warnings.active().map((w) => sensorOf(w.sensor)?.id).filter(Boolean));
+    const sensors = state.data.sensors ?? emptyCollection();
+    sensors.features.forEach((feature) => {
+      const last = state.lastObservation.get(feature.id);
+      feature.properties = {
+        ...feature.properties,
+        state: state.faults.has(feature.id) ? 'fault' : inWarning.has(feature.id) ? 'warning' : 'normal',
+        ...(last ? { last_value: last.value, last_time: last.time } : {}),
+      };
+    });
+    onemap.setData('sensors', sensors);
+  }
+
+  function drawWarnings() {
+    const locate = (w) => sensorOf(w.sensor)?.geometry ?? townPoint(w.town_code)?.geometry ?? null;
+    state.data.warnings = { type: 'FeatureCollection', features: state.warnings.features(locate) };
+    onemap.setData('warnings', state.data.warnings);
+    decorateSensors();
+    renderWarnings();
+    renderLayers();
+  }
+
+  async function loadAll() {
+    await Promise.all([...ALL_LAYERS.map(loadLayer), state.warnings.load().catch(() => {})]);
+    drawWarnings();
+  }
+
+  // --- console ---
+  function renderWho() {
+    root.querySelector('#who-user').textContent = `${t('app.user')}: ${me.username}`;
+    const j = me.jurisdiction ?? {};
+    const scope = j.scope === 'town'
+      ? `${t('app.town')} ${townName(townPoint(j.town_code)?.properties ?? { name: j.town_code })}`
+      : t('app.district');
+    root.querySelector('#who-scope').textContent = `${t('app.jurisdiction')}: ${scope}`;
+    root.querySelector('#lang').textContent = t('app.language');
+  }
+
+  function renderWarnings() {
+    const feed = root.querySelector('#warning-feed');
+    feed.replaceChildren();
+    const active = state.warnings.active();
+    if (!state.warnings.available || active.length === 0) {
+      const empty = document.createElement('li');
+      empty.className = 'empty';
+      empty.textContent = t(state.warnings.available ? 'console.noWarnings' : 'console.warningsUnavailable');
+      feed.append(empty);
+      return;
+    }
+    for (const warning of active) {
+      const item = document.createElement('li');
+      item.className = `warning level-${warning.level}`;
+      item.dataset.id = warning.id;
+      item.style.borderLeftColor = LEVEL_COLOURS[warning.level] ?? '#9e9e9e';
+      const head = document.createElement('div');
+      head.className = 'warning-head';
+      head.innerHTML = '<span class="level"></span> <strong></strong>';
+      head.querySelector('.level').textContent = tValue(warning.level);
+      head.querySelector('strong').textContent = warning.title;
+      const meta = document.createElement('div');
+      meta.className = 'meta';
+      meta.textContent = `${tValue(warning.status)} · ${warning.raised_at ? formatTime(warning.raised_at, lang()) : ''}`;
+      const buttons = document.createElement('div');
+      buttons.className = 'buttons';
+      for (const action of ACTIONS) {
+        const button = document.createElement('button');
+        button.textContent = t(`console.${action}`);
+        button.dataset.action = action;
+        button.disabled = action === 'acknowledge' && warning.status === 'acknowledged';
+        button.onclick = async () => {
+          button.disabled = true;
+          try {
+            await state.warnings.act(warning.id, action);
+            drawWarnings();
+          } catch (error) {
+            meta.textContent = `${t('console.actionFailed')}: ${error.message}`;
+            button.disabled = false;
+          }
+        };
+        buttons.append(button);
+      }
+      item.append(head, meta, buttons);
+      item.onclick = (event) => {
+        if (event.target.tagName === 'BUTTON') return;
+        const geometry = state.data.warnings.features.find((f) => f.id === warning.id)?.geometry;
+        if (geometry) onemap.map.easeTo({ center: geometry.coordinates, zoom: 12 });
+      };
+      feed.append(item);
+    }
+  }
+
+  function renderLayers() {
+    const panel = root.querySelector('#layer-panel');
+    panel.replaceChildren();
+    for (const layer of ALL_LAYERS) {
+      const row = document.createElement('div');
+      row.className = 'layer';
+      row.dataset.layer = layer.id;
+      const label = document.createElement('label');
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.checked = state.visible[layer.id];
+      box.onchange = () => {
+        state.visible[layer.id] = box.checked;
+        onemap.setVisible(layer.id, box.checked);
+      };
+      const features = state.data[layer.id]?.features ?? [];
+      const name = document.createElement('span');
+      name.textContent = t(`layer.${layer.id}`);
+      const count = document.createElement('span');
+      count.className = 'count';
+      count.textContent = state.unavailable.has(layer.id) ? t('legend.unavailable') : String(features.length);
+      label.append(box, name, count);
+      if (features.some((f) => f.properties?.synthetic === true)) {
+        const badge = document.createElement('span');
+        badge.className = 'badge synthetic';
+        badge.textContent = t('legend.synthetic');
+        label.append(badge);
+      }
+      row.append(label);
+      if (layer.legend) {
+        const legend = document.createElement('div');
+        legend.className = 'legend';
+        for (const entry of layer.legend) {
+          const item = document.createElement('span');
+          item.innerHTML = '<i></i>';
+          item.querySelector('i').style.background = entry.colour;
+          item.append(t(entry.label));
+          legend.append(item);
+        }
+        row.append(legend);
+      }
+      panel.append(row);
+    }
+  }
+
+  const activity = [];
+  function log(kind, text) {
+    activity.unshift({ at: new Date(), kind, text });
+    activity.length = Math.min(activity.length, 30);
+    const list = root.querySelector('#activity');
+    list.replaceChildren(...activity.map((entry) => {
+      const li = document.createElement('li');
+      li.textContent = `${formatTime(entry.at, lang()).slice(-8)} ${entry.kind} ${entry.text}`;
+      return li;
+    }));
+  }
+
+  function renderAll() {
+    translate(root);
+    renderWho();
+    renderWarnings();
+    renderLayers();
+  }
+
+  // --- interaction ---
+  onemap.onFeatureClick((layerId, feature, lngLat) => {
+    const original = state.data[layerId]?.features.find((f) => String(f.id ?? f.properties?.id) === String(feature.id));
+    onemap.popup(lngLat, details(layerId, original?.properties ?? feature.properties));
+  });
+  root.querySelector('#lang').onclick = () => setLang(lang() === 'en' ? 'zh-CN' : 'en');
+  root.querySelector('#logout').onclick = async () => {
+    await api('/api/v1/auth/logout', { method: 'POST' }).catch(() => {});
+    location.assign('/login');
+  };
+  onLangChange(() => {
+    renderAll();
+    onemap.relabelTowns(townName);
+    log('', '');
+    activity.shift();
+  });
+
+  renderAll();
+  await loadAll();
+  renderAll();
+  for (const layer of ALL_LAYERS) onemap.setVisible(layer.id, state.visible[layer.id]);
+  await onemap.idle();
+  window.__yingji.ready = true;
+  window.__yingji.readyAt = performance.now();
+
+  // --- live ---
+  const reloadCollection = (kind) => {
+    const id = COLLECTION_OF_KIND[kind] ?? kind;
+    const layer = ALL_LAYERS.find((l) => l.id === id);
+    if (layer) loadLayer(layer).then(renderLayers);
+  };
+  subscribe({
+    observation(data) {
+      const sensor = sensorOf(data.thing_id ?? data.sensor_id ?? data.datastream_id ?? data.datastream);
+      if (!sensor) return;
+      state.lastObservation.set(sensor.id, { value: data.result ?? data.value, time: data.phenomenon_time ?? data.time ?? new Date().toISOString() });
+      state.faults.delete(sensor.id);
+      decorateSensors();
+    },
+    warning(data) {
+      const warning = state.warnings.upsert(data.warning ?? data);
+      state.warnings.available = true;
+      drawWarnings();
+      if (warning) log(t('layer.warnings'), `${tValue(warning.level)} ${warning.title}`);
+    },
+    fault(data) {
+      const sensor = sensorOf(data.thing_id ?? data.sensor_id ?? data.datastream_id);
+      if (sensor) state.faults.add(sensor.id);
+      decorateSensors();
+      log(t('legend.fault'), sensor?.properties.name ?? '');
+    },
+    record(data) {
+      reloadCollection(data.kind ?? data.collection);
+      log(t(`layer.${COLLECTION_OF_KIND[data.kind] ?? data.collection}`), data.id ?? '');
+    },
+    incident(data) { reloadCollection('incidents'); log(t('layer.incidents'), data.title ?? data.id ?? ''); },
+    report(data) { reloadCollection('incidents'); log('report', data.title ?? data.id ?? ''); },
+    order(data) { reloadCollection('teams'); log('order', data.id ?? ''); },
+    resync() { loadAll().then(renderAll); },
+  }, (connected) => {
+    const status = root.querySelector('#live-status');
+    status.textContent = connected ? `● ${t('app.live')}` : t('app.offline');
+    status.classList.toggle('down', !connected);
+  });
+}

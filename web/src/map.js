@@ -1,0 +1,178 @@
+// The one map: MapLibre with a style of no tile source at all, only the county's own
+// GeoJSON (boundary, town areas, roads, villages) and point layers drawn as circles, which
+// stay smooth with tens of thousands of points. Text is drawn with HTML markers because a
+// style's text needs glyph files that an offline command vehicle would not have.
+import maplibregl from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { emptyCollection } from './api.js';
+import { TOWN_PALETTE } from './layers.js';
+
+const STYLE = {
+  version: 8,
+  sources: {},
+  layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#dfe6ec' } }],
+};
+
+/** Sub-layers drawn for each base layer id; toggling a base layer toggles all of them. */
+const BASE_DRAWING = {
+  county: [
+    { suffix: 'fill', type: 'fill', paint: { 'fill-color': '#fbfaf6' } },
+  ],
+  town_areas: [
+    { suffix: 'fill', type: 'fill', paint: { 'fill-color': ['get', '_colour'], 'fill-opacity': 0.75 } },
+    { suffix: 'line', type: 'line', paint: { 'line-color': '#90a4ae', 'line-width': 1, 'line-dasharray': [3, 2] } },
+  ],
+  roads: [
+    { suffix: 'casing', type: 'line', paint: { 'line-color': '#b26a00', 'line-width': 3.2, 'line-opacity': 0.5 } },
+    { suffix: 'line', type: 'line', paint: { 'line-color': '#ffca28', 'line-width': 1.8 } },
+  ],
+  villages: [
+    { suffix: 'dot', type: 'circle', paint: { 'circle-radius': 2, 'circle-color': '#78909c', 'circle-opacity': 0.7 } },
+  ],
+  county_outline: [],
+};
+
+export class OneMap {
+  constructor(container) {
+    this.map = new maplibregl.Map({
+      container,
+      style: STYLE,
+      center: [117.42, 40.05],
+      zoom: 9,
+      maxZoom: 17,
+      attributionControl: false,
+      dragRotate: false,
+      pitchWithRotate: false,
+    });
+    this.map.touchZoomRotate.disableRotation();
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+    this.ready = new Promise((resolve) => this.map.on('load', resolve));
+    this.layerIds = {};
+    this.townMarkers = [];
+    this.clickHandlers = [];
+  }
+
+  async addBase(id) {
+    await this.ready;
+    this.map.addSource(id, { type: 'geojson', data: emptyCollection(), promoteId: 'id' });
+    this.layerIds[id] = [];
+    if (id === 'towns') return; // drawn as HTML labels
+    for (const drawing of BASE_DRAWING[id] ?? []) {
+      const layerId = `${id}-${drawing.suffix}`;
+      this.map.addLayer({ id: layerId, type: drawing.type, source: id, paint: drawing.paint });
+      this.layerIds[id].push(layerId);
+    }
+    if (id === 'county') {
+      // The boundary is drawn last, over everything but the points.
+      this.map.addLayer({ id: 'county-line', type: 'line', source: 'county', paint: { 'line-color': '#b71c1c', 'line-width': 2.5 } });
+      this.layerIds.county.push('county-line');
+    }
+  }
+
+  async addPoints(layer) {
+    await this.ready;
+    this.map.addSource(layer.id, { type: 'geojson', data: emptyCollection(), promoteId: 'id' });
+    const layerId = `${layer.id}-points`;
+    this.map.addLayer({
+      id: layerId,
+      type: 'circle',
+      source: layer.id,
+      paint: {
+        'circle-radius': layer.radius,
+        'circle-color': layer.colour,
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 1.2,
+        'circle-opacity': 0.92,
+      },
+    });
+    this.layerIds[layer.id] = [layerId];
+    this.map.on('mouseenter', layerId, () => { this.map.getCanvas().style.cursor = 'pointer'; });
+    this.map.on('mouseleave', layerId, () => { this.map.getCanvas().style.cursor = ''; });
+    this.map.on('click', layerId, (event) => {
+      const feature = event.features && event.features[0];
+      if (feature) this.clickHandlers.forEach((handler) => handler(layer.id, feature, event.lngLat));
+    });
+  }
+
+  /** Keeps the boundary line above everything added after it, except points. */
+  raiseBoundary() {
+    if (this.map.getLayer('county-line')) {
+      const firstPoints = Object.values(this.layerIds).flat().find((id) => id.endsWith('-points'));
+      this.map.moveLayer('county-line', firstPoints);
+    }
+  }
+
+  onFeatureClick(handler) {
+    this.clickHandlers.push(handler);
+  }
+
+  setData(id, collection) {
+    const source = this.map.getSource(id);
+    if (id === 'town_areas') {
+      collection.features.forEach((feature, index) => {
+        feature.properties = { ...feature.properties, _colour: TOWN_PALETTE[index % TOWN_PALETTE.length] };
+      });
+    }
+    if (source) source.setData(collection);
+    if (id === 'towns') this.drawTownLabels(collection);
+    if (id === 'county') this.fitTo(collection);
+  }
+
+  drawTownLabels(collection, nameOf = (p) => p.name) {
+    this.townCollection = collection;
+    this.townMarkers.forEach((marker) => marker.remove());
+    this.townMarkers = collection.features
+      .filter((f) => f.geometry && f.geometry.type === 'Point')
+      .map((feature) => {
+        const el = document.createElement('div');
+        el.className = 'town-label';
+        el.textContent = nameOf(feature.properties);
+        return new maplibregl.Marker({ element: el }).setLngLat(feature.geometry.coordinates).addTo(this.map);
+      });
+    this.townMarkersVisible = true;
+  }
+
+  relabelTowns(nameOf) {
+    if (this.townCollection) this.drawTownLabels(this.townCollection, nameOf);
+  }
+
+  setVisible(id, visible) {
+    if (id === 'towns') {
+      this.townMarkers.forEach((marker) => { marker.getElement().style.display = visible ? '' : 'none'; });
+      return;
+    }
+    for (const layerId of this.layerIds[id] ?? []) {
+      this.map.setLayoutProperty(layerId, 'visibility', visible ? 'visible' : 'none');
+    }
+  }
+
+  fitTo(collection) {
+    const bounds = new maplibregl.LngLatBounds();
+    const extend = (coords) => {
+      if (typeof coords[0] === 'number') bounds.extend(coords);
+      else coords.forEach(extend);
+    };
+    collection.features.forEach((f) => f.geometry && extend(f.geometry.coordinates));
+    if (!bounds.isEmpty()) this.map.fitBounds(bounds, { padding: 24, duration: 0 });
+  }
+
+  popup(lngLat, element) {
+    if (this.openPopup) this.openPopup.remove();
+    this.openPopup = new maplibregl.Popup({ maxWidth: '340px' }).setLngLat(lngLat).setDOMContent(element).addTo(this.map);
+  }
+
+  marker(lngLat, className) {
+    const el = document.createElement('div');
+    el.className = className;
+    return new maplibregl.Marker({ element: el }).setLngLat(lngLat).addTo(this.map);
+  }
+
+  /** Resolves when the map has drawn everything it was given. */
+  idle() {
+    return new Promise((resolve) => {
+      if (this.map.loaded() && !this.map.isMoving()) resolve();
+      else this.map.once('idle', resolve);
+    });
+  }
+}

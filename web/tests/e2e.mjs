@@ -1,0 +1,231 @@
+// Browser tests of the web UI in a real headless Chromium (Debian's `chromium` package),
+// driven by playwright-core. Usage: node tests/e2e.mjs <base-url>
+// The server must hold the county dataset and a `duty` account whose password is in
+// YINGJI_E2E_PASSWORD (default: the shared test harness's password).
+// Prints each scenario, the first-page weight and time to map interactive, and a closing
+// "N passed, N failed" line; exits non-zero on any failure.
+import { chromium } from 'playwright-core';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const base = process.argv[2];
+if (!base) {
+  console.error('usage: node tests/e2e.mjs <base-url>');
+  process.exit(2);
+}
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  console.error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
+  process.exit(2);
+}
+const USER = process.env.YINGJI_E2E_USER ?? 'duty';
+const PASSWORD = process.env.YINGJI_E2E_PASSWORD ?? 'correct-horse-battery';
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = join(here, 'screenshots');
+mkdirSync(shots, { recursive: true });
+
+const profile = mkdtempSync(join(tmpdir(), 'yingji-chromium-'));
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: CHROMIUM,
+  headless: true,
+  viewport: { width: 1400, height: 900 },
+  locale: 'zh-CN',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--enable-unsafe-swiftshader', '--use-angle=swiftshader'],
+});
+
+let passed = 0;
+let failed = 0;
+const errors = [];
+const check = (condition, message) => {
+  if (!condition) throw new Error(message);
+};
+async function scenario(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    passed += 1;
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed += 1;
+    console.log(`FAIL ${name}: ${error.message}`);
+  }
+}
+const waitReady = (page) => page.waitForFunction(() => window.__yingji && window.__yingji.ready, null, { timeout: 60000 });
+
+const page = browser.pages()[0] ?? await browser.newPage();
+page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+// Network failures (a 401 for a wrong password, a 404 from an API that is not there yet)
+// are logged by Chromium as console errors; they are answers, not script errors.
+page.on('console', (msg) => {
+  if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) errors.push(`${page.url()}: ${msg.text()}`);
+});
+
+await scenario('an anonymous visitor of /app is sent to a zh-CN login page', async () => {
+  await page.goto(`${base}/app`);
+  await page.waitForSelector('#login-form');
+  check(new URL(page.url()).pathname === '/login', `at ${page.url()}`);
+  check((await page.textContent('button[type=submit]')).trim() === '登录', 'the submit button is not 登录');
+});
+
+await scenario('a wrong password is refused with a message', async () => {
+  await page.fill('input[name=username]', USER);
+  await page.fill('input[name=password]', 'not-the-password');
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
+  check((await page.textContent('#login-error')).includes('用户名或密码错误'), 'no error message');
+});
+
+await scenario(`${USER} signs in and the map shows the county with its layers`, async () => {
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL('**/app');
+  await waitReady(page);
+  const drawn = await page.evaluate(() => {
+    const map = window.__yingji.map;
+    const rendered = (layer) => map.queryRenderedFeatures({ layers: [layer] }).length;
+    return {
+      boundary: rendered('county-line'),
+      townAreas: rendered('town_areas-fill'),
+      shelters: rendered('shelters-points'),
+      sensors: rendered('sensors-points'),
+      townLabels: document.querySelectorAll('.town-label').length,
+    };
+  });
+  check(drawn.boundary > 0, 'the county boundary is not drawn');
+  check(drawn.townAreas >= 20, `only ${drawn.townAreas} town areas drawn`);
+  check(drawn.shelters > 0 && drawn.sensors > 0, `points not drawn: ${JSON.stringify(drawn)}`);
+  check(drawn.townLabels === 27, `${drawn.townLabels} town labels, want 27`);
+  const who = await page.textContent('#who-user');
+  check(who.includes(USER), `the user is not shown: ${who}`);
+  check((await page.textContent('#who-scope')).includes('全区'), 'the jurisdiction is not shown');
+});
+
+await scenario('the layer panel lists every layer with a legend and marks synthetic data', async () => {
+  const rows = await page.$$eval('#layer-panel .layer', (els) => els.map((el) => ({
+    id: el.dataset.layer, text: el.textContent, synthetic: !!el.querySelector('.badge.synthetic'),
+  })));
+  const ids = rows.map((r) => r.id);
+  for (const id of ['county', 'towns', 'sensors', 'warnings', 'teams', 'shelters', 'depots', 'helipads', 'hazard_points', 'enterprises', 'stations']) {
+    check(ids.includes(id), `no ${id} layer`);
+  }
+  check(rows.find((r) => r.id === 'shelters').synthetic, 'shelters are synthetic but not marked');
+  check(rows.find((r) => r.id === 'shelters').text.includes('95'), 'shelter count is not 95');
+  check(!rows.find((r) => r.id === 'county').synthetic, 'the real boundary is marked synthetic');
+});
+
+await scenario('toggling a layer hides it from the map', async () => {
+  await page.click('#layer-panel [data-layer=sensors] input');
+  const visibility = await page.evaluate(() => window.__yingji.map.getLayoutProperty('sensors-points', 'visibility'));
+  check(visibility === 'none', `sensors still ${visibility}`);
+  await page.click('#layer-panel [data-layer=sensors] input');
+});
+
+await scenario('clicking a shelter opens its details with the synthetic badge', async () => {
+  const point = await page.evaluate(() => {
+    const map = window.__yingji.map;
+    const [feature] = map.queryRenderedFeatures({ layers: ['shelters-points'] });
+    const projected = map.project(feature.geometry.coordinates);
+    const box = map.getCanvas().getBoundingClientRect();
+    return { x: box.left + projected.x, y: box.top + projected.y };
+  });
+  await page.mouse.click(point.x, point.y);
+  await page.waitForSelector('.maplibregl-popup .details', { timeout: 5000 });
+  const text = await page.textContent('.maplibregl-popup .details');
+  check(text.includes('模拟数据 synthetic'), 'no synthetic badge in the popup');
+  check(text.includes('容量（人）'), 'capacity label not translated');
+  await page.screenshot({ path: join(shots, 'map-popup.png') });
+  await page.click('.maplibregl-popup-close-button');
+});
+
+await scenario('the map and console are screenshotted', async () => {
+  await page.screenshot({ path: join(shots, 'map.png') });
+  await (await page.$('#console')).screenshot({ path: join(shots, 'console.png') });
+});
+
+await scenario('switching to English translates the page and the town labels', async () => {
+  await page.click('#lang');
+  check((await page.textContent('.topbar strong')).trim() === 'One Map', 'title not translated');
+  check((await page.textContent('#layer-panel')).includes('Shelters'), 'layers not translated');
+  const label = await page.textContent('.town-label');
+  check(/^[A-Za-z]/.test(label.trim()), `town label still ${label}`);
+  await page.screenshot({ path: join(shots, 'map-en.png') });
+  await page.click('#lang');
+  check((await page.textContent('.topbar strong')).trim() === '应急一张图', 'not back to Chinese');
+});
+
+await scenario('a phone-sized viewport loads the map with the console under it', async () => {
+  const phone = await browser.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(`${base}/app`);
+  await waitReady(phone);
+  const layout = await phone.evaluate(() => {
+    const map = document.querySelector('#map').getBoundingClientRect();
+    const console = document.querySelector('#console').getBoundingClientRect();
+    return { mapHeight: map.height, mapWidth: map.width, consoleTop: console.top, mapBottom: map.bottom };
+  });
+  check(layout.mapWidth <= 390 && layout.mapHeight > 300, `map ${JSON.stringify(layout)}`);
+  check(layout.consoleTop >= layout.mapBottom - 1, 'the console is not under the map');
+  await phone.screenshot({ path: join(shots, 'phone.png'), fullPage: true });
+  await phone.close();
+});
+
+let weight = null;
+await scenario('first-page weight and time to map interactive are measured', async () => {
+  const fresh = await browser.newPage();
+  await fresh.route('**/*', (route) => route.continue()); // keeps the cache out of the way
+  const bytes = { js: 0, css: 0 };
+  const pending = [];
+  fresh.on('requestfinished', (request) => {
+    const type = request.resourceType();
+    if (type !== 'script' && type !== 'stylesheet') return;
+    pending.push(request.sizes().then((s) => { bytes[type === 'script' ? 'js' : 'css'] += s.responseBodySize; }));
+  });
+  await fresh.goto(`${base}/app`);
+  await waitReady(fresh);
+  await Promise.all(pending);
+  const readyMs = await fresh.evaluate(() => window.__yingji.readyAt);
+  weight = { jsKb: bytes.js / 1024, cssKb: bytes.css / 1024, readyMs };
+  check(bytes.js + bytes.css > 0, 'no JS or CSS was counted');
+  check(bytes.js + bytes.css <= 600 * 1024, `first page ${((bytes.js + bytes.css) / 1024).toFixed(0)} KB > 600 KB`);
+  await fresh.close();
+});
+
+await scenario('the public page needs no sign-in and finds the nearest open shelter', async () => {
+  const visitor = await browser.browser()?.newContext?.() ?? null;
+  const pub = visitor ? await visitor.newPage() : await browser.newPage();
+  if (!visitor) await browser.clearCookies();
+  await pub.goto(`${base}/public`);
+  await waitReady(pub);
+  check(new URL(pub.url()).pathname === '/public', `redirected to ${pub.url()}`);
+  check((await pub.textContent('.topbar strong')).includes('公众预警'), 'no public title');
+  // A click on the map near the district seat (文昌街道).
+  const point = await pub.evaluate(() => {
+    const map = window.__yingji.map;
+    const projected = map.project([117.40, 40.04]);
+    const box = map.getCanvas().getBoundingClientRect();
+    return { x: box.left + projected.x, y: box.top + projected.y };
+  });
+  await pub.mouse.click(point.x, point.y);
+  await pub.waitForSelector('#nearest .route-kind', { timeout: 10000 });
+  const kind = await pub.getAttribute('#nearest .route-kind', 'data-kind');
+  check(['road', 'straight'].includes(kind), `route kind ${kind}`);
+  check((await pub.textContent('#nearest strong')).length > 0, 'no shelter named');
+  await pub.screenshot({ path: join(shots, 'public.png') });
+  await pub.close();
+});
+
+await scenario('no page threw a script error', async () => {
+  check(errors.length === 0, errors.join('\n'));
+});
+
+await browser.close();
+rmSync(profile, { recursive: true, force: true });
+if (weight) {
+  console.log(`first page (/app): JS ${weight.jsKb.toFixed(1)} KB + CSS ${weight.cssKb.toFixed(1)} KB transferred (gzip); map interactive after ${weight.readyMs.toFixed(0)} ms`);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
