@@ -39,6 +39,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
     ),
     ("duplicate_id", 409, "A record with this ID exists already."),
     (
+        "invalid_transition",
+        409,
+        "The state of the resource does not allow this step (e.g. a lifted warning).",
+    ),
+    (
         "duplicate_username",
         409,
         "An account with this username exists already.",
@@ -91,6 +96,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "A location lies outside the county boundary.",
     ),
     (
+        "outside_graph",
+        422,
+        "A point lies too far from every road of the routing graph.",
+    ),
+    (
         "unknown_town",
         422,
         "The town code names no town of this county.",
@@ -105,6 +115,8 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         422,
         "Rows of an import have errors; nothing was imported.",
     ),
+    ("self_approval", 403, "A public warning must be approved by someone other than its author."),
+    ("wrong_state", 409, "The resource is not in a state that allows this step (e.g. publishing an unapproved warning)."),
     ("bad_credentials", 401, "Wrong username or password."),
     ("unavailable", 503, "The store cannot be reached right now."),
     (
