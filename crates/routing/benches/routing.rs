@@ -268,7 +268,9 @@ fn main() {
                             max_rel = max_rel.max(if *b == 0.0 { (a - b).abs() } else { rel });
                             if rel > 0.001 {
                                 disagreements += 1;
-                                reachability.push(format!("node {origin}->{dest}: ours {a} s, pgRouting {b} s"));
+                                reachability.push(format!(
+                                    "node {origin}->{dest}: ours {a} s, pgRouting {b} s"
+                                ));
                             }
                         }
                         (None, None) => {}

@@ -71,6 +71,21 @@ impl ClosureSet {
         Ok(id)
     }
 
+    /// Closes or slows the road segment nearest to `point` (within the router's snapping
+    /// limit); returns the closure and the segment chosen.
+    pub fn add_near(
+        &mut self,
+        router: &crate::router::Router,
+        point: crate::geometry::LonLat,
+        factor: f64,
+        reason: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(ClosureId, SegmentId)> {
+        let segment = router.snap(point, "closure point")?.segment;
+        let id = self.add(router.graph(), segment, factor, reason, expires_at)?;
+        Ok((id, segment))
+    }
+
     /// Removes a closure; returns whether it existed.
     pub fn remove(&mut self, id: ClosureId) -> bool {
         let before = self.closures.len();

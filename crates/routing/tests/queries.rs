@@ -224,6 +224,22 @@ fn closures_count_at_once_and_expire() {
         Some(free)
     );
 
+    // A closure placed by a point lands on the nearest segment.
+    let near = LonLat::new(117.25, 40.002).unwrap();
+    let (_, segment) = closures
+        .add_near(&router, near, 0.0, "flood", instant("2026-07-31T00:00:00Z"))
+        .unwrap();
+    assert_eq!(segment, middle);
+    assert_eq!(
+        seconds(
+            &router,
+            line_node(0),
+            line_node(5),
+            &closures.overlay_at(later)
+        ),
+        None
+    );
+
     assert!(closures.add(graph, middle, 0.5, "faster?", later).is_err());
     assert!(closures
         .add(graph, 9_999, 0.0, "no such road", later)
