@@ -8,6 +8,7 @@ export default defineConfig({
     assetsDir: 'assets',
     chunkSizeWarningLimit: 1200,
     sourcemap: false,
+    rollupOptions: { output: { manualChunks: { maplibre: ['maplibre-gl'] } } },
   },
   server: {
     // `npm run dev` talks to a yingji running on :8080.

@@ -107,61 +107,85 @@ export async function startApp(root, me) {
     root.querySelector('#lang').textContent = t('app.language');
   }
 
+  // Items are updated in place, not rebuilt: events arrive many times a second in a flood
+  // and a rebuilt list would move the button under the officer's finger.
+  const actionErrors = new Map();
+  function warningItem(warning) {
+    const item = document.createElement('li');
+    item.dataset.id = warning.id;
+    item.innerHTML = '<div class="warning-head"><span class="level"></span> <strong></strong></div><div class="meta"></div><div class="buttons"></div>';
+    for (const action of ACTIONS) {
+      const button = document.createElement('button');
+      button.dataset.action = action;
+      button.onclick = async () => {
+        button.disabled = true;
+        try {
+          await state.warnings.act(warning.id, action);
+          actionErrors.delete(warning.id);
+        } catch (error) {
+          actionErrors.set(warning.id, `${t('console.actionFailed')}: ${error.message}`);
+        }
+        button.disabled = false;
+        drawWarnings();
+      };
+      item.querySelector('.buttons').append(button);
+    }
+    item.onclick = (event) => {
+      if (event.target.tagName === 'BUTTON') return;
+      const geometry = state.data.warnings.features.find((f) => f.id === warning.id)?.geometry;
+      if (geometry) onemap.map.easeTo({ center: geometry.coordinates, zoom: 12 });
+    };
+    return item;
+  }
+
+  function fillWarningItem(item, warning) {
+    item.className = `warning level-${warning.level}`;
+    item.style.borderLeftColor = LEVEL_COLOURS[warning.level] ?? '#9e9e9e';
+    item.querySelector('.level').textContent = tValue(warning.level);
+    item.querySelector('strong').textContent = warning.title;
+    item.querySelector('.meta').textContent = actionErrors.get(warning.id)
+      ?? `${tValue(warning.status)} · ${warning.raised_at ? formatTime(warning.raised_at, lang()) : ''}`;
+    for (const button of item.querySelectorAll('button')) {
+      button.textContent = t(`console.${button.dataset.action}`);
+      if (button.dataset.action === 'acknowledge') button.disabled = warning.status === 'acknowledged';
+    }
+  }
+
   function renderWarnings() {
     const feed = root.querySelector('#warning-feed');
-    feed.replaceChildren();
     const active = state.warnings.active();
     if (!state.warnings.available || active.length === 0) {
       const empty = document.createElement('li');
       empty.className = 'empty';
       empty.textContent = t(state.warnings.available ? 'console.noWarnings' : 'console.warningsUnavailable');
-      feed.append(empty);
+      feed.replaceChildren(empty);
       return;
     }
-    for (const warning of active) {
-      const item = document.createElement('li');
-      item.className = `warning level-${warning.level}`;
-      item.dataset.id = warning.id;
-      item.style.borderLeftColor = LEVEL_COLOURS[warning.level] ?? '#9e9e9e';
-      const head = document.createElement('div');
-      head.className = 'warning-head';
-      head.innerHTML = '<span class="level"></span> <strong></strong>';
-      head.querySelector('.level').textContent = tValue(warning.level);
-      head.querySelector('strong').textContent = warning.title;
-      const meta = document.createElement('div');
-      meta.className = 'meta';
-      meta.textContent = `${tValue(warning.status)} · ${warning.raised_at ? formatTime(warning.raised_at, lang()) : ''}`;
-      const buttons = document.createElement('div');
-      buttons.className = 'buttons';
-      for (const action of ACTIONS) {
-        const button = document.createElement('button');
-        button.textContent = t(`console.${action}`);
-        button.dataset.action = action;
-        button.disabled = action === 'acknowledge' && warning.status === 'acknowledged';
-        button.onclick = async () => {
-          button.disabled = true;
-          try {
-            await state.warnings.act(warning.id, action);
-            drawWarnings();
-          } catch (error) {
-            meta.textContent = `${t('console.actionFailed')}: ${error.message}`;
-            button.disabled = false;
-          }
-        };
-        buttons.append(button);
-      }
-      item.append(head, meta, buttons);
-      item.onclick = (event) => {
-        if (event.target.tagName === 'BUTTON') return;
-        const geometry = state.data.warnings.features.find((f) => f.id === warning.id)?.geometry;
-        if (geometry) onemap.map.easeTo({ center: geometry.coordinates, zoom: 12 });
-      };
-      feed.append(item);
+    const existing = new Map([...feed.querySelectorAll('li.warning')].map((li) => [li.dataset.id, li]));
+    const items = active.map((warning) => {
+      const item = existing.get(warning.id) ?? warningItem(warning);
+      fillWarningItem(item, warning);
+      return item;
+    });
+    const order = items.map((li) => li.dataset.id).join('\n');
+    const shown = [...feed.children].map((li) => li.dataset.id).join('\n');
+    if (order !== shown) feed.replaceChildren(...items);
+  }
+
+  function updateLayerCounts() {
+    for (const layer of ALL_LAYERS) {
+      const row = root.querySelector(`#layer-panel [data-layer="${layer.id}"]`);
+      if (!row) continue;
+      const features = state.data[layer.id]?.features ?? [];
+      row.querySelector('.count').textContent = state.unavailable.has(layer.id) ? t('legend.unavailable') : String(features.length);
+      row.querySelector('.badge.synthetic').hidden = !features.some((f) => f.properties?.synthetic === true);
     }
   }
 
   function renderLayers() {
     const panel = root.querySelector('#layer-panel');
+    if (panel.dataset.lang === lang()) return updateLayerCounts();
+    panel.dataset.lang = lang();
     panel.replaceChildren();
     for (const layer of ALL_LAYERS) {
       const row = document.createElement('div');
@@ -175,19 +199,14 @@ export async function startApp(root, me) {
         state.visible[layer.id] = box.checked;
         onemap.setVisible(layer.id, box.checked);
       };
-      const features = state.data[layer.id]?.features ?? [];
       const name = document.createElement('span');
       name.textContent = t(`layer.${layer.id}`);
       const count = document.createElement('span');
       count.className = 'count';
-      count.textContent = state.unavailable.has(layer.id) ? t('legend.unavailable') : String(features.length);
-      label.append(box, name, count);
-      if (features.some((f) => f.properties?.synthetic === true)) {
-        const badge = document.createElement('span');
-        badge.className = 'badge synthetic';
-        badge.textContent = t('legend.synthetic');
-        label.append(badge);
-      }
+      const badge = document.createElement('span');
+      badge.className = 'badge synthetic';
+      badge.textContent = t('legend.synthetic');
+      label.append(box, name, count, badge);
       row.append(label);
       if (layer.legend) {
         const legend = document.createElement('div');
@@ -203,6 +222,7 @@ export async function startApp(root, me) {
       }
       panel.append(row);
     }
+    updateLayerCounts();
   }
 
   const activity = [];
@@ -264,10 +284,13 @@ export async function startApp(root, me) {
       decorateSensors();
     },
     warning(data) {
-      const warning = state.warnings.upsert(data.warning ?? data);
+      const raw = data.warning ?? data;
+      const before = state.warnings.byId.get(String(raw.id ?? raw.properties?.id));
+      const warning = state.warnings.upsert(raw);
       state.warnings.available = true;
       drawWarnings();
-      if (warning) log(t('layer.warnings'), `${tValue(warning.level)} ${warning.title}`);
+      const changed = warning && (!before || before.status !== warning.status || before.level !== warning.level);
+      if (changed) log(t('layer.warnings'), `${tValue(warning.level)} ${warning.title} ${tValue(warning.status)}`);
     },
     fault(data) {
       const sensor = sensorOf(data.thing_id ?? data.sensor_id ?? data.datastream_id);

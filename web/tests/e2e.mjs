@@ -106,7 +106,7 @@ await scenario(`${USER} signs in and the map shows the county with its layers`, 
 
 await scenario('the layer panel lists every layer with a legend and marks synthetic data', async () => {
   const rows = await page.$$eval('#layer-panel .layer', (els) => els.map((el) => ({
-    id: el.dataset.layer, text: el.textContent, synthetic: !!el.querySelector('.badge.synthetic'),
+    id: el.dataset.layer, text: el.textContent, synthetic: !!el.querySelector('.badge.synthetic:not([hidden])'),
   })));
   const ids = rows.map((r) => r.id);
   for (const id of ['county', 'towns', 'sensors', 'warnings', 'teams', 'shelters', 'depots', 'helipads', 'hazard_points', 'enterprises', 'stations']) {
@@ -140,6 +140,31 @@ await scenario('clicking a shelter opens its details with the synthetic badge', 
   await page.screenshot({ path: join(shots, 'map-popup.png') });
   await page.click('.maplibregl-popup-close-button');
 });
+
+if (process.env.YINGJI_E2E_LIVE) {
+  // The Rust test publishes an orange warning on thing-stage-001 every 300 ms.
+  await scenario('a warning published on the server appears live in the feed and on the map', async () => {
+    await page.waitForSelector('#warning-feed li.warning[data-id="w-e2e-1"]', { timeout: 10000 });
+    const item = await page.textContent('#warning-feed li[data-id="w-e2e-1"]');
+    check(item.includes('橙色') && item.includes('州河水位超警戒'), `feed item: ${item}`);
+    check(item.includes('2026/07/30 10:15'), `time not in Beijing time: ${item}`);
+    const onMap = await page.evaluate(() => {
+      const map = window.__yingji.map;
+      return {
+        warnings: map.querySourceFeatures('warnings').length,
+        sensorInWarning: map.querySourceFeatures('sensors').some((f) => f.properties.state === 'warning' && f.properties.id === 'thing-stage-001'),
+      };
+    });
+    check(onMap.warnings >= 1, 'the warning is not on the map');
+    check(onMap.sensorInWarning, 'its sensor is not coloured as in warning');
+  });
+
+  await scenario('acknowledging a warning calls the warnings API', async () => {
+    const request = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/warnings/w-e2e-1/acknowledge'));
+    await page.click('#warning-feed li[data-id="w-e2e-1"] button[data-action=acknowledge]');
+    await request;
+  });
+}
 
 await scenario('the map and console are screenshotted', async () => {
   await page.screenshot({ path: join(shots, 'map.png') });

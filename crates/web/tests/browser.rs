@@ -86,6 +86,30 @@ async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scena
     let collections = fetch(&server, "/api/v1/collections").await;
     assert!(collections.text().await.unwrap().contains("shelters"));
 
+    // A warning and an observation as the monitoring module publishes them, repeated so the
+    // browser sees them whenever it subscribes; the scenario checks they arrive live.
+    let events = server.state.events.clone();
+    let publisher = tokio::spawn(async move {
+        loop {
+            events.publish(
+                "warning",
+                None,
+                false,
+                serde_json::json!({"id": "w-e2e-1", "level": "orange", "status": "raised",
+                    "title": "州河水位超警戒 e2e", "sensor_id": "thing-stage-001",
+                    "raised_at": "2026-07-30T02:15:00Z"}),
+            );
+            events.publish(
+                "observation",
+                None,
+                false,
+                serde_json::json!({"datastream_id": "thing-rain-001-precipitation", "result": 42.5,
+                    "phenomenon_time": "2026-07-30T02:15:00Z"}),
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    });
+
     let e2e = web_dir().join("tests/e2e.mjs");
     let base = server.base.clone();
     let output = tokio::task::spawn_blocking(move || {
@@ -93,11 +117,13 @@ async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scena
             .arg(e2e)
             .arg(base)
             .env("YINGJI_E2E_PASSWORD", PASSWORD)
+            .env("YINGJI_E2E_LIVE", "1")
             .output()
     })
     .await
     .unwrap()
     .expect("node runs: install Node 20 and `npm ci` in web/");
+    publisher.abort();
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&output.stderr));
