@@ -285,6 +285,9 @@ fn signing_key(signature: &Element) -> Result<(PublicKey, String), SignatureErro
         return Ok((key, certificate.tbs_certificate.subject.to_string()));
     }
     if let Some(value) = key_info.child(DSIG_NAMESPACE, "KeyValue") {
+        if let Some(ec_value) = value.child(DSIG11_NAMESPACE, "ECKeyValue") {
+            return ec_key_value(ec_value);
+        }
         let rsa_value = ds(value, "RSAKeyValue")?;
         let number = |name: &str| -> Result<rsa::BigUint, SignatureError> {
             let bytes = strict_base64(&ds(rsa_value, name)?.text()).map_err(|e| {
@@ -302,6 +305,42 @@ fn signing_key(signature: &Element) -> Result<(PublicKey, String), SignatureErro
     Err(SignatureError::Malformed(
         "<KeyInfo> has neither <X509Data> nor <KeyValue>".into(),
     ))
+}
+
+/// Namespace of XML-DSig 1.1 additions (`ECKeyValue`).
+const DSIG11_NAMESPACE: &str = "http://www.w3.org/2009/xmldsig11#";
+
+/// An XML-DSig 1.1 `ECKeyValue`: a named curve and the SEC1-encoded public point.
+fn ec_key_value(ec_value: &Element) -> Result<(PublicKey, String), SignatureError> {
+    let child = |local: &str| {
+        ec_value
+            .child(DSIG11_NAMESPACE, local)
+            .ok_or_else(|| SignatureError::Malformed(format!("<ECKeyValue> has no <{local}>")))
+    };
+    let curve = child("NamedCurve")?
+        .attribute("URI")
+        .unwrap_or_default()
+        .to_string();
+    let point = strict_base64(&child("PublicKey")?.text()).map_err(|e| {
+        SignatureError::BadCertificate(format!("ECKeyValue PublicKey is not base64: {e}"))
+    })?;
+    let unreadable = |e: &dyn std::fmt::Display| {
+        SignatureError::BadCertificate(format!("ECKeyValue unusable: {e}"))
+    };
+    let key = match curve.as_str() {
+        "urn:oid:1.2.840.10045.3.1.7" => p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+            .map(PublicKey::P256)
+            .map_err(|e| unreadable(&e))?,
+        "urn:oid:1.3.132.0.34" => p384::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+            .map(PublicKey::P384)
+            .map_err(|e| unreadable(&e))?,
+        other => {
+            return Err(SignatureError::UnsupportedAlgorithm(format!(
+                "elliptic curve {other}"
+            )))
+        }
+    };
+    Ok((key, "ECKeyValue without certificate".into()))
 }
 
 const EC_PUBLIC_KEY: der::asn1::ObjectIdentifier =

@@ -118,3 +118,86 @@ fn signatures_are_not_checked_when_disabled() {
         SignatureStatus::NotChecked
     );
 }
+
+/// Signs `MINIMAL_ALERT` the way an ECDSA issuer does (C14N 1.1, enveloped, ecdsa-sha256,
+/// raw r||s value, key in an XML-DSig 1.1 ECKeyValue) using a fixed P-256 key.
+fn ecdsa_signed_alert() -> String {
+    use base64::Engine;
+    use p256::ecdsa::signature::Signer;
+    use yingji_cap::xml::c14n::{canonicalize_document, canonicalize_subtree, Method};
+    use yingji_cap::xml::{parse_document, Limits};
+
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let key = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+    let point = key.verifying_key().to_encoded_point(false);
+    let template = |digest: &str, value: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>EC-1</identifier><sender>ec@example.org</sender><sent>2026-04-02T07:45:00+08:00</sent>
+  <status>Test</status><msgType>Alert</msgType><scope>Public</scope>
+  <ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>
+    <ds:CanonicalizationMethod Algorithm="http://www.w3.org/2006/12/xml-c14n11"/>
+    <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"/>
+    <ds:Reference URI=""><ds:Transforms>
+      <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>
+      <ds:Transform Algorithm="http://www.w3.org/2006/12/xml-c14n11"/></ds:Transforms>
+      <ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
+      <ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>
+    <ds:SignatureValue>{value}</ds:SignatureValue>
+    <ds:KeyInfo><ds:KeyValue><dsig11:ECKeyValue xmlns:dsig11="http://www.w3.org/2009/xmldsig11#">
+      <dsig11:NamedCurve URI="urn:oid:1.2.840.10045.3.1.7"/>
+      <dsig11:PublicKey>{}</dsig11:PublicKey></dsig11:ECKeyValue></ds:KeyValue></ds:KeyInfo>
+  </ds:Signature>
+</alert>"#,
+            b64(point.as_bytes())
+        )
+    };
+    let signature_of = |doc: &yingji_cap::xml::Document| {
+        doc.root
+            .child_elements()
+            .find(|e| e.local == "Signature")
+            .unwrap()
+            .clone()
+    };
+    let unsigned = parse_document(template("", "").as_bytes(), &Limits::default()).unwrap();
+    let sig = unsigned
+        .root
+        .child_elements()
+        .find(|e| e.local == "Signature")
+        .unwrap();
+    let digest = sha2::Sha256::digest(
+        canonicalize_document(&unsigned, &Method::Inclusive11, &[sig]).as_bytes(),
+    );
+    let with_digest =
+        parse_document(template(&b64(&digest), "").as_bytes(), &Limits::default()).unwrap();
+    let signature = signature_of(&with_digest);
+    let signed_info = signature.child_elements().next().unwrap();
+    let canonical = canonicalize_subtree(
+        signed_info,
+        &[&with_digest.root, &signature],
+        &Method::Inclusive11,
+    );
+    let value: p256::ecdsa::Signature = key.sign(canonical.as_bytes());
+    template(&b64(&digest), &b64(&value.to_bytes()))
+}
+
+use sha2::Digest as _;
+
+#[test]
+fn an_ecdsa_p256_signature_verifies_and_tampering_is_caught() {
+    let signed = ecdsa_signed_alert();
+    let report = check(signed.as_bytes());
+    assert!(report.is_valid(), "{report}");
+    assert!(matches!(
+        &report.outcome.as_ref().unwrap()[0].signature,
+        SignatureStatus::Valid { .. }
+    ));
+    let tampered = signed.replace("<status>Test</status>", "<status>Actual</status>");
+    assert_eq!(
+        signature_codes(&check(tampered.as_bytes())),
+        vec!["signature_digest_mismatch"]
+    );
+    let other_key = signed.replace("urn:oid:1.2.840.10045.3.1.7", "urn:oid:1.3.132.0.34");
+    assert!(!check(other_key.as_bytes()).is_valid());
+}
