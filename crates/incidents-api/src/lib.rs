@@ -1,11 +1,75 @@
-//! Placeholder: the incident command module is being written in this session.
+//! yingji-incidents-api: incident command on the server.
+//!
+//! * [`reports`]: field reports (灾情直报) with idempotency keys; a report opens an
+//!   incident or attaches to one, and its figures feed the incident's tally.
+//! * [`incidents`]: incidents, their status, notes and timeline.
+//! * [`timeline`]: the ordered, audited, live-pushed record of everything done.
+//!
+//! Every write commits with its audit entry and timeline entry in one transaction and is
+//! acknowledged only after commit; live events go out after commit.
 
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+mod access;
+pub mod incidents;
+mod input;
+mod openapi;
+pub mod reports;
+mod schema;
+pub mod timeline;
+mod towns;
+
+use axum::extract::FromRef;
+use std::ops::Deref;
+use std::sync::Arc;
 use yingji_server::{AppState, Module};
 
 #[derive(Debug, thiserror::Error)]
-pub enum MountError {}
+pub enum MountError {
+    #[error("store: {0}")]
+    Store(#[from] yingji_store::StoreError),
+}
+
+/// What the handlers share.
+pub struct Shared {
+    pub app: AppState,
+    towns: towns::Towns,
+}
+
+#[derive(Clone)]
+pub struct IncidentsState(pub Arc<Shared>);
+
+impl Deref for IncidentsState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl FromRef<IncidentsState> for AppState {
+    fn from_ref(state: &IncidentsState) -> AppState {
+        state.app.clone()
+    }
+}
 
 /// Builds this capability's routes and OpenAPI description over the shared state.
-pub async fn mount(_app: &AppState) -> Result<Module, MountError> {
-    Ok(Module { routes: axum::Router::new(), openapi: utoipa::openapi::OpenApiBuilder::new().build() })
+pub async fn mount(app: &AppState) -> Result<Module, MountError> {
+    yingji_store::migrations::apply(app.store.db(), schema::MIGRATIONS).await?;
+    let towns = towns::Towns::load(app.store.as_ref()).await?;
+    let state = IncidentsState(Arc::new(Shared {
+        app: app.clone(),
+        towns,
+    }));
+    let routes = reports::router()
+        .merge(incidents::router())
+        .with_state(state);
+    Ok(Module {
+        routes,
+        openapi: openapi::document(),
+    })
+}
+
+/// A fresh identifier with a readable prefix.
+pub(crate) fn new_id(prefix: &str) -> String {
+    yingji_domain::RecordId::generate(prefix, rand::random::<u128>()).to_string()
 }
