@@ -38,6 +38,7 @@
 //! # }
 //! ```
 
+mod access;
 pub mod analysis;
 mod cache;
 mod ch;
