@@ -116,6 +116,11 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "Rows of an import have errors; nothing was imported.",
     ),
     ("self_approval", 403, "A public warning must be approved by someone other than its author."),
+    (
+        "idempotency_conflict",
+        409,
+        "This Idempotency-Key was already used for different content; send new content with a new key.",
+    ),
     ("wrong_state", 409, "The resource is not in a state that allows this step (e.g. publishing an unapproved warning)."),
     ("bad_credentials", 401, "Wrong username or password."),
     ("unavailable", 503, "The store cannot be reached right now."),

@@ -1,0 +1,179 @@
+//! Durable observation ingest: one writer task takes batches from a channel, groups whatever
+//! is queued into one transaction of multi-row INSERTs (group commit: SQLite has one writer,
+//! and one fsync per batch instead of per observation is what reaches high rates), commits,
+//! and only then answers each submitter and hands the observations to the rule engine.
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot};
+use yingji_monitoring::{DatastreamId, Observation};
+use yingji_store::sqlx_error as sqlx;
+use yingji_store::Db;
+
+/// Rows per INSERT statement: 5 parameters each stays far below both backends' limits.
+const ROWS_PER_STATEMENT: usize = 400;
+/// Rows per transaction: large enough to amortise the commit, small enough for latency.
+const ROWS_PER_COMMIT: usize = 20_000;
+
+/// An observation checked at the edge, waiting to be stored.
+#[derive(Debug, Clone, Copy)]
+pub struct NewObservation {
+    pub observation: Observation,
+    pub result_time: Option<DateTime<Utc>>,
+    pub feature_of_interest: Option<i64>,
+}
+
+/// A stored observation with its id.
+#[derive(Debug, Clone, Copy)]
+pub struct Committed {
+    pub id: i64,
+    pub row: NewObservation,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("the store refused the batch: {0}")]
+    Store(#[from] sqlx::Error),
+    #[error("the ingest writer has stopped")]
+    Stopped,
+}
+
+struct Pending {
+    rows: Vec<NewObservation>,
+    done: oneshot::Sender<Result<Vec<i64>, String>>,
+}
+
+/// The handle through which HTTP and MQTT submit observations.
+#[derive(Clone)]
+pub struct Ingest {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl Ingest {
+    /// Starts the writer. Committed observations go to `committed` in commit order.
+    pub async fn start(
+        db: Db,
+        committed: mpsc::Sender<Vec<Committed>>,
+    ) -> Result<Self, IngestError> {
+        let row = sqlx::query_as::<_, (i64,)>("SELECT COALESCE(MAX(id), 0) FROM sta_observations")
+            .fetch_one(&db.reader)
+            .await?;
+        let (queue, receiver) = mpsc::channel(4096);
+        tokio::spawn(writer(db, receiver, row.0 + 1, committed));
+        Ok(Ingest { queue })
+    }
+
+    /// Stores the rows; returns their ids once committed.
+    pub async fn submit(&self, rows: Vec<NewObservation>) -> Result<Vec<i64>, IngestError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (done, answer) = oneshot::channel();
+        self.queue
+            .send(Pending { rows, done })
+            .await
+            .map_err(|_| IngestError::Stopped)?;
+        match answer.await {
+            Ok(Ok(ids)) => Ok(ids),
+            Ok(Err(message)) => {
+                tracing::error!(%message, "observation batch not stored");
+                Err(IngestError::Stopped)
+            }
+            Err(_) => Err(IngestError::Stopped),
+        }
+    }
+}
+
+async fn writer(
+    db: Db,
+    mut receiver: mpsc::Receiver<Pending>,
+    mut next_id: i64,
+    committed: mpsc::Sender<Vec<Committed>>,
+) {
+    while let Some(first) = receiver.recv().await {
+        let mut group = vec![first];
+        let mut rows: usize = group[0].rows.len();
+        while rows < ROWS_PER_COMMIT {
+            match receiver.try_recv() {
+                Ok(more) => {
+                    rows += more.rows.len();
+                    group.push(more);
+                }
+                Err(_) => break,
+            }
+        }
+        let start_id = next_id;
+        next_id += rows as i64;
+        let all: Vec<Committed> = group
+            .iter()
+            .flat_map(|p| p.rows.iter())
+            .enumerate()
+            .map(|(i, row)| Committed {
+                id: start_id + i as i64,
+                row: *row,
+            })
+            .collect();
+        let outcome = store(&db, &all).await;
+        metrics::counter!("yingji_observations_committed_total").increment(rows as u64);
+        let mut offset = 0;
+        for pending in group {
+            let n = pending.rows.len();
+            let answer = match &outcome {
+                Ok(()) => Ok((0..n).map(|i| start_id + (offset + i) as i64).collect()),
+                Err(e) => Err(e.to_string()),
+            };
+            offset += n;
+            // A submitter that went away (client disconnected) still had its rows stored.
+            let _ = pending.done.send(answer);
+        }
+        if outcome.is_ok() && committed.send(all).await.is_err() {
+            tracing::warn!("rule engine stopped; observations are stored but not evaluated");
+        }
+    }
+}
+
+async fn store(db: &Db, rows: &[Committed]) -> Result<(), sqlx::Error> {
+    let mut tx = db.writer.begin().await?;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = insert_sql(chunk.len());
+        let mut query = sqlx::query(&sql);
+        for c in chunk {
+            let o = &c.row.observation;
+            query = query
+                .bind(c.id)
+                .bind(o.datastream().0 as i64)
+                .bind(yingji_domain::time::rfc3339(o.phenomenon_time()))
+                .bind(o.result())
+                .bind(c.row.result_time.map(yingji_domain::time::rfc3339))
+                .bind(c.row.feature_of_interest);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO sta_observations (id, datastream_id, phenomenon_time, result, result_time, foi_id) VALUES ",
+    );
+    for r in 0..rows {
+        let b = r * 6;
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!(
+            "(${},${},${},${},${},${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6
+        ));
+    }
+    sql
+}
+
+/// The engine's view of a stored observation.
+pub fn datastream_of(c: &Committed) -> DatastreamId {
+    c.row.observation.datastream()
+}
