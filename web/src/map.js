@@ -147,14 +147,14 @@ export class OneMap {
     }
   }
 
-  fitTo(collection) {
+  fitTo(collection, options = { padding: 24 }) {
     const bounds = new maplibregl.LngLatBounds();
     const extend = (coords) => {
       if (typeof coords[0] === 'number') bounds.extend(coords);
       else coords.forEach(extend);
     };
     collection.features.forEach((f) => f.geometry && extend(f.geometry.coordinates));
-    if (!bounds.isEmpty()) this.map.fitBounds(bounds, { padding: 24, duration: 0 });
+    if (!bounds.isEmpty()) this.map.fitBounds(bounds, { ...options, duration: 0 });
   }
 
   popup(lngLat, element) {

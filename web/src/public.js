@@ -34,17 +34,57 @@ export function haversineKm([lon1, lat1], [lon2, lat2]) {
   return 2 * EARTH_KM * Math.asin(Math.sqrt(a));
 }
 
-async function publicWarnings() {
-  const json = await optional('/api/v1/public-warnings?status=published').catch(() => null);
-  if (json) return listOf(json, 'warnings').map(normalise);
-  // Fall back to the CAP Atom feed: its entries are the published warnings.
+const SEVERITY_LEVEL = { Extreme: 'red', Severe: 'orange', Moderate: 'yellow', Minor: 'blue' };
+const CAP_COLOUR_LEVEL = { 红色: 'red', 橙色: 'orange', 黄色: 'yellow', 蓝色: 'blue', red: 'red', orange: 'orange', yellow: 'yellow', blue: 'blue' };
+const text = (node, tag) => node.getElementsByTagNameNS('*', tag)[0]?.textContent?.trim() ?? null;
+
+/** Level, area and place of one published CAP 1.2 message (the public document). */
+export function readCap(xml, townPoint) {
+  const doc = new DOMParser().parseFromString(xml, 'application/xml');
+  const info = doc.getElementsByTagNameNS('*', 'info')[0];
+  if (!info) return {};
+  const headline = text(info, 'headline') ?? '';
+  const colour = Object.keys(CAP_COLOUR_LEVEL).find((c) => headline.includes(c) || (text(info, 'event') ?? '').includes(c));
+  const level = colour ? CAP_COLOUR_LEVEL[colour] : SEVERITY_LEVEL[text(info, 'severity')] ?? '';
+  const area = info.getElementsByTagNameNS('*', 'area')[0];
+  let geometry = null;
+  if (area) {
+    const codes = [...area.getElementsByTagNameNS('*', 'geocode')].map((g) => text(g, 'value'));
+    // NBS codes may be padded to 12 digits (120119100000): a town is its first 9.
+    const town = codes.map((code) => townPoint(code) ?? townPoint(code?.slice(0, 9))).find(Boolean);
+    const polygon = text(area, 'polygon');
+    const circle = text(area, 'circle');
+    if (town) geometry = town.geometry;
+    else if (polygon) {
+      // CAP writes "lat,lon lat,lon …"; the vertex mean is a fair place for a marker.
+      const points = polygon.split(/\s+/).map((pair) => pair.split(',').map(Number)).filter((p) => p.length === 2);
+      const lat = points.reduce((sum, p) => sum + p[0], 0) / points.length;
+      const lon = points.reduce((sum, p) => sum + p[1], 0) / points.length;
+      if (Number.isFinite(lat) && Number.isFinite(lon)) geometry = { type: 'Point', coordinates: [lon, lat] };
+    } else if (circle) {
+      const [lat, lon] = circle.split(/[ ,]/).map(Number);
+      if (Number.isFinite(lat) && Number.isFinite(lon)) geometry = { type: 'Point', coordinates: [lon, lat] };
+    }
+  }
+  return { level, geometry, area: area ? text(area, 'areaDesc') : null, description: text(info, 'description') };
+}
+
+/** The warnings in force, from the public CAP Atom feed and each entry's CAP document. */
+async function publicWarnings(townPoint) {
   const response = await fetch('/cap/feed.atom').catch(() => null);
   if (!response || !response.ok) return [];
-  const xml = new DOMParser().parseFromString(await response.text(), 'application/xml');
-  return [...xml.getElementsByTagName('entry')].map((entry) => normalise({
-    id: entry.getElementsByTagName('id')[0]?.textContent,
-    title: entry.getElementsByTagName('title')[0]?.textContent,
-    raised_at: entry.getElementsByTagName('updated')[0]?.textContent,
+  const feed = new DOMParser().parseFromString(await response.text(), 'application/xml');
+  const entries = [...feed.getElementsByTagNameNS('*', 'entry')]
+    .filter((entry) => entry.getElementsByTagNameNS('*', 'category')[0]?.getAttribute('term') !== 'Cancel');
+  return Promise.all(entries.map(async (entry) => {
+    const href = entry.getElementsByTagNameNS('*', 'link')[0]?.getAttribute('href');
+    const cap = href ? await fetch(new URL(href, location.href).pathname).then((r) => (r.ok ? r.text() : '')).catch(() => '') : '';
+    return normalise({
+      id: text(entry, 'id'),
+      title: text(entry, 'title'),
+      raised_at: text(entry, 'updated'),
+      ...(cap ? readCap(cap, townPoint) : {}),
+    });
   }));
 }
 
@@ -81,7 +121,8 @@ export async function startPublic(root) {
     onemap.setData(layer.id, data[layer.id]);
   }));
   onemap.relabelTowns(townName);
-  const warnings = await publicWarnings();
+  const townPoint = (code) => code && (data.towns?.features ?? []).find((f) => f.id === code);
+  const warnings = await publicWarnings(townPoint);
   onemap.setData('warnings', { type: 'FeatureCollection', features: warnings.filter((w) => w.geometry).map((w) => ({ type: 'Feature', id: w.id, geometry: w.geometry, properties: { ...w, geometry: undefined } })) });
 
   let me = null;
@@ -104,7 +145,7 @@ export async function startPublic(root) {
       li.innerHTML = '<div class="warning-head"><span class="level"></span> <strong></strong></div><div class="meta"></div>';
       li.querySelector('.level').textContent = w.level ? tValue(w.level) : '';
       li.querySelector('strong').textContent = w.title;
-      li.querySelector('.meta').textContent = w.raised_at ? formatTime(w.raised_at, lang()) : '';
+      li.querySelector('.meta').textContent = [w.area, w.raised_at ? formatTime(w.raised_at, lang()) : ''].filter(Boolean).join(' · ');
       list.append(li);
     }
   }
@@ -129,7 +170,7 @@ export async function startPublic(root) {
     onemap.map.getSource('route').setData({ type: 'Feature', geometry, properties: { straight: !routed } });
     lastNearest = { nearest, routed };
     renderNearest();
-    onemap.fitTo({ features: [{ geometry }] });
+    onemap.fitTo({ features: [{ geometry }] }, { padding: 80, maxZoom: 13 });
   }
 
   function renderNearest() {

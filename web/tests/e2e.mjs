@@ -239,6 +239,14 @@ await scenario('the public page needs no sign-in and finds the nearest open shel
   const kind = await pub.getAttribute('#nearest .route-kind', 'data-kind');
   check(['road', 'straight'].includes(kind), `route kind ${kind}`);
   check((await pub.textContent('#nearest strong')).length > 0, 'no shelter named');
+  const expected = process.env.YINGJI_E2E_PUBLIC_WARNING;
+  if (expected) {
+    const item = await pub.textContent('#public-warnings');
+    check(item.includes(expected), `the published warning is not listed: ${item}`);
+    check(await pub.$('#public-warnings li.level-orange'), 'the warning is not shown as orange');
+    const onMap = await pub.evaluate(() => window.__yingji.map.querySourceFeatures('warnings').length);
+    check(onMap >= 1, 'the published warning is not on the map');
+  }
   await pub.screenshot({ path: join(shots, 'public.png') });
   await pub.close();
 });

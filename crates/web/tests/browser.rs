@@ -15,11 +15,51 @@ fn web_dir() -> PathBuf {
 
 async fn server() -> TestServer {
     let mut servers = servers_with(|state| async move {
-        vec![yingji_web::mount(&state).await.expect("the UI mounts")]
+        vec![
+            yingji_web::mount(&state).await.expect("the UI mounts"),
+            yingji_cap_api::mount(&state).await.expect("CAP mounts"),
+        ]
     })
     .await;
     // The UI does not touch the store: one backend is enough.
     servers.swap_remove(0)
+}
+
+/// Drafts, approves and publishes an orange rainstorm warning for 渔阳镇 (120119100), so
+/// the public page has a warning in force to show.
+async fn publish_public_warning(server: &TestServer) {
+    let now = chrono::Utc::now();
+    let draft = serde_json::json!({
+        "category": "Met", "level": "orange", "urgency": "Expected", "certainty": "Likely",
+        "response_types": ["Prepare"],
+        "zh": {"event": "暴雨", "headline": "蓟州区气象台发布暴雨橙色预警",
+               "description": "预计未来6小时内降雨量将达100毫米以上。", "instruction": "请远离河道。"},
+        "en": {"event": "Rainstorm", "headline": "Orange rainstorm warning",
+               "description": "More than 100 mm of rain within 6 hours.", "instruction": "Keep away from rivers."},
+        "effective": now.to_rfc3339(),
+        "expires": (now + chrono::Duration::hours(6)).to_rfc3339(),
+        "areas": [{"towns": ["120119100"]}],
+    });
+    let duty = server.token("duty").await;
+    let approver = server.token("approver").await;
+    let post = reqwest::Method::POST;
+    let (status, created) = server
+        .send(
+            post.clone(),
+            "/api/v1/public-warnings",
+            Some(&duty),
+            Some(draft),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap();
+    for step in ["approve", "publish"] {
+        let path = format!("/api/v1/public-warnings/{id}/{step}");
+        let (status, body) = server
+            .send(post.clone(), &path, Some(&approver), None)
+            .await;
+        assert_eq!(status, 200, "{step}: {body}");
+    }
 }
 
 async fn fetch(server: &TestServer, path: &str) -> reqwest::Response {
@@ -110,6 +150,8 @@ async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scena
         }
     });
 
+    publish_public_warning(&server).await;
+
     let e2e = web_dir().join("tests/e2e.mjs");
     let base = server.base.clone();
     let output = tokio::task::spawn_blocking(move || {
@@ -118,6 +160,7 @@ async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scena
             .arg(base)
             .env("YINGJI_E2E_PASSWORD", PASSWORD)
             .env("YINGJI_E2E_LIVE", "1")
+            .env("YINGJI_E2E_PUBLIC_WARNING", "暴雨橙色预警")
             .output()
     })
     .await
