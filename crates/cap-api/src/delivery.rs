@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use chrono::Utc;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -217,31 +217,21 @@ struct Job {
     message: Arc<OutgoingMessage>,
 }
 
-/// Records the pending deliveries of a just-published message and works them off in the
-/// background.
-pub fn start(state: &CapState, warning_id: &str, published: &yingji_cap::authoring::Published) {
-    let state = state.clone();
-    let warning_id = warning_id.to_string();
-    let alert = published.alert.clone();
-    let message = Arc::new(outgoing(&alert, &published.xml));
-    tokio::spawn(async move {
-        match enqueue(&state, &warning_id, &alert, message).await {
-            Ok(jobs) => run(state, jobs).await,
-            Err(e) => tracing::error!(error = %e, warning_id, "could not record deliveries"),
-        }
-    });
-}
+/// Work queued by a publication, handed to [`spawn`] once the transaction has committed.
+pub struct Deliveries(Vec<Job>);
 
-async fn enqueue(
+/// Records the pending deliveries of a message inside the publishing transaction, so that
+/// a published message always has its deliveries on record (and resumable after a crash).
+pub async fn enqueue(
     state: &CapState,
+    tx: &mut Transaction<'static, Any>,
     warning_id: &str,
-    alert: &Alert,
-    message: Arc<OutgoingMessage>,
-) -> Result<Vec<Job>, sqlx::Error> {
+    published: &yingji_cap::authoring::Published,
+) -> Result<Deliveries, sqlx::Error> {
+    let alert = &published.alert;
+    let message = Arc::new(outgoing(alert, &published.xml));
     let now = yingji_domain::time::rfc3339(Utc::now());
     let mut jobs = Vec::new();
-    let db = state.app.store.db();
-    let mut tx = db.begin_write().await.map_err(store_to_sqlx)?;
     let insert =
         "INSERT INTO cap_deliveries (id, warning_id, message_identifier, channel, target, \
          town_code, people, state, attempts, last_error, receipt, updated_at) \
@@ -258,7 +248,7 @@ async fn enqueue(
         .bind("delivered")
         .bind(Some(format!("/cap/alerts/{}.xml", alert.identifier)))
         .bind(&now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     for channel in state.channels.iter() {
         for target in targets(state, alert, channel.reach()) {
@@ -274,7 +264,7 @@ async fn enqueue(
                 .bind("pending")
                 .bind(None::<String>)
                 .bind(&now)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             jobs.push(Job {
                 id,
@@ -285,8 +275,12 @@ async fn enqueue(
             });
         }
     }
-    tx.commit().await?;
-    Ok(jobs)
+    Ok(Deliveries(jobs))
+}
+
+/// Works off committed deliveries in the background.
+pub fn spawn(state: &CapState, deliveries: Deliveries) {
+    tokio::spawn(run(state.clone(), deliveries.0));
 }
 
 /// Deliveries left pending by a previous process (killed mid-delivery) are resumed.

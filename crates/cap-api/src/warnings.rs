@@ -555,6 +555,9 @@ pub async fn publish(
         .map_err(publish_failed)?;
     insert_message(&mut tx, &published, &before, &principal).await?;
     set_state(&mut tx, &id, "published", Some(&published.alert.identifier)).await?;
+    let deliveries = crate::delivery::enqueue(&state, &mut tx, &id, &published)
+        .await
+        .map_err(db_error)?;
     let summary = json!({
         "identifier": published.alert.identifier,
         "msg_type": published.alert.msg_type.as_str(),
@@ -577,7 +580,7 @@ pub async fn publish(
         .app
         .events
         .publish("public_warning.published", None, true, summary.clone());
-    crate::delivery::start(&state, &id, &published);
+    crate::delivery::spawn(&state, deliveries);
     Ok(Json(json!({
         "warning_id": id,
         "identifier": published.alert.identifier,
