@@ -1,0 +1,536 @@
+//! Incidents: open, read, change status, add notes, read the timeline.
+
+use crate::access::{may_command, may_read};
+use crate::timeline::{self, TimelineEntry};
+use crate::{input, IncidentsState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+use yingji_domain::incident::{IncidentStatus, IncidentType, Severity, TimelineKind};
+use yingji_domain::{FieldError, LonLat, Principal, ReadScope, TownCode};
+use yingji_incidents::plans::severity_tag;
+use yingji_incidents::Tally;
+use yingji_server::auth::{require_signed_in, Caller};
+use yingji_server::error::{ApiError, ApiResult};
+use yingji_server::json::ApiJson;
+use yingji_store::audit::{self, Change};
+use yingji_store::sqlx_error::{self as sqlx, any::AnyRow, Any, Row, Transaction};
+use yingji_store::{Db, StoreError};
+
+pub fn router() -> Router<IncidentsState> {
+    Router::new()
+        .route("/api/v1/incidents", get(list).post(create))
+        .route("/api/v1/incidents/{id}", get(get_one))
+        .route("/api/v1/incidents/{id}/status", post(change_status))
+        .route("/api/v1/incidents/{id}/notes", post(add_note))
+        .route("/api/v1/incidents/{id}/timeline", get(timeline))
+}
+
+/// An incident as stored and served.
+#[derive(Debug, Clone, Serialize)]
+pub struct Incident {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub subtype: String,
+    pub category: String,
+    pub type_zh: String,
+    pub severity: String,
+    pub severity_zh: String,
+    pub response_level_zh: String,
+    pub status: String,
+    pub title: String,
+    pub town_code: TownCode,
+    pub location: [f64; 2],
+    pub area: Option<Value>,
+    /// Latest cumulative figures, each with its change and the report it came from.
+    pub figures: Tally,
+    pub opened_by: String,
+    pub occurred_at: String,
+    pub opened_at: String,
+    pub updated_at: String,
+}
+
+impl Incident {
+    pub fn kind(&self) -> Result<IncidentType, FieldError> {
+        IncidentType::parse("type", &self.subtype)
+    }
+
+    pub fn severity(&self) -> Result<Severity, FieldError> {
+        Severity::parse("severity", &self.severity)
+    }
+
+    pub fn status(&self) -> IncidentStatus {
+        parse_status(&self.status).unwrap_or(IncidentStatus::Open)
+    }
+}
+
+pub fn status_tag(status: IncidentStatus) -> &'static str {
+    match status {
+        IncidentStatus::Open => "open",
+        IncidentStatus::Responding => "responding",
+        IncidentStatus::Recovering => "recovering",
+        IncidentStatus::Closed => "closed",
+    }
+}
+
+pub fn status_zh(status: IncidentStatus) -> &'static str {
+    match status {
+        IncidentStatus::Open => "已接报",
+        IncidentStatus::Responding => "响应中",
+        IncidentStatus::Recovering => "恢复重建",
+        IncidentStatus::Closed => "已结束",
+    }
+}
+
+fn parse_status(raw: &str) -> Option<IncidentStatus> {
+    use IncidentStatus::*;
+    [Open, Responding, Recovering, Closed]
+        .into_iter()
+        .find(|s| status_tag(*s) == raw)
+}
+
+pub(crate) fn db_error(e: sqlx::Error) -> ApiError {
+    ApiError::from(StoreError::Database(e))
+}
+
+const COLUMNS: &str = "id, subtype, severity, status, title, town_code, lon, lat, area, figures, opened_by, occurred_at, opened_at, updated_at";
+
+fn from_row(row: &AnyRow) -> Result<Incident, ApiError> {
+    let get = |i: usize| row.try_get::<String, _>(i).map_err(db_error);
+    let subtype = get(1)?;
+    let kind = IncidentType::parse("type", &subtype).ok();
+    let severity = Severity::parse("severity", &get(2)?).unwrap_or(Severity::IV);
+    let town = TownCode::parse("town_code", &get(5)?).map_err(|_| ApiError::internal())?;
+    let area: Option<String> = row.try_get(8).map_err(db_error)?;
+    Ok(Incident {
+        id: get(0)?,
+        category: kind
+            .and_then(|k| serde_json::to_value(k.category).ok())
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        type_zh: kind.map(|k| k.name_zh()).unwrap_or_default().to_string(),
+        subtype,
+        severity: severity_tag(severity).to_string(),
+        severity_zh: severity.name_zh().to_string(),
+        response_level_zh: severity.response_level_zh().to_string(),
+        status: get(3)?,
+        title: get(4)?,
+        town_code: town,
+        location: [
+            row.try_get(6).map_err(db_error)?,
+            row.try_get(7).map_err(db_error)?,
+        ],
+        area: area.and_then(|a| serde_json::from_str(&a).ok()),
+        figures: serde_json::from_str(&get(9)?).unwrap_or_default(),
+        opened_by: get(10)?,
+        occurred_at: get(11)?,
+        opened_at: get(12)?,
+        updated_at: get(13)?,
+    })
+}
+
+/// Reads an incident inside a write transaction, locking its row on PostgreSQL so that
+/// figures and timeline numbers are updated by one writer at a time.
+pub async fn load_for_update(
+    db: &Db,
+    tx: &mut Transaction<'static, Any>,
+    id: &str,
+) -> ApiResult<Option<Incident>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM inc_incidents WHERE id = $1{}",
+        db.for_update()
+    );
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn load(db: &Db, id: &str) -> ApiResult<Option<Incident>> {
+    let sql = format!("SELECT {COLUMNS} FROM inc_incidents WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&db.reader)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Loads an incident the caller may read, or 404 naming it.
+pub async fn readable(
+    state: &IncidentsState,
+    principal: &Principal,
+    id: &str,
+) -> ApiResult<Incident> {
+    let what = format!("incident {id}");
+    let incident = load(state.app.store.db(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&what))?;
+    may_read(principal, &incident.town_code, &what)?;
+    Ok(incident)
+}
+
+/// What opening an incident needs.
+pub struct NewIncident {
+    pub kind: IncidentType,
+    pub severity: Severity,
+    pub title: String,
+    pub town: TownCode,
+    pub at: LonLat,
+    pub area: Option<Value>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Inserts a new incident with its timeline entry and audit entry, in the caller's transaction.
+pub async fn insert(
+    db: &Db,
+    tx: &mut Transaction<'static, Any>,
+    actor: &Principal,
+    new: NewIncident,
+    now: DateTime<Utc>,
+) -> ApiResult<(Incident, TimelineEntry)> {
+    let id = crate::new_id("inc");
+    let now_text = yingji_domain::time::rfc3339(now);
+    let area_text = new.area.as_ref().map(Value::to_string);
+    sqlx::query(&format!(
+        "INSERT INTO inc_incidents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    ))
+    .bind(&id)
+    .bind(new.kind.subtype)
+    .bind(severity_tag(new.severity))
+    .bind(status_tag(IncidentStatus::Open))
+    .bind(&new.title)
+    .bind(new.town.as_str())
+    .bind(new.at.lon)
+    .bind(new.at.lat)
+    .bind(area_text)
+    .bind("{}")
+    .bind(&actor.username)
+    .bind(yingji_domain::time::rfc3339(new.occurred_at))
+    .bind(&now_text)
+    .bind(&now_text)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_error)?;
+    let incident = load_for_update(db, tx, &id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    let entry = timeline::append(
+        tx,
+        &id,
+        TimelineKind::StatusChange,
+        actor,
+        format!(
+            "接报：{}（{}，{}）",
+            new.title,
+            new.kind.name_zh(),
+            new.severity.response_level_zh()
+        ),
+        json!({"status": "open"}),
+        now,
+    )
+    .await
+    .map_err(db_error)?;
+    audit_change(
+        db,
+        tx,
+        actor,
+        "incident.open",
+        &id,
+        (None, Some(&incident)),
+        now,
+    )
+    .await?;
+    Ok((incident, entry))
+}
+
+pub(crate) async fn audit_change<T: Serialize>(
+    db: &Db,
+    tx: &mut Transaction<'static, Any>,
+    actor: &Principal,
+    action: &str,
+    entity_id: &str,
+    (before, after): (Option<&T>, Option<&T>),
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    let text = |v: Option<&T>| v.and_then(|v| serde_json::to_string(v).ok());
+    audit::append(
+        db,
+        tx,
+        Change {
+            actor,
+            action,
+            entity: action.split('.').next().unwrap_or(action),
+            entity_id,
+            before: text(before),
+            after: text(after),
+            at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub(crate) fn publish_incident(
+    state: &IncidentsState,
+    incident: &Incident,
+    entries: &[TimelineEntry],
+) {
+    state.app.events.publish(
+        "incident",
+        Some(incident.town_code.clone()),
+        false,
+        serde_json::to_value(incident).unwrap_or(Value::Null),
+    );
+    timeline::publish(&state.app.events, &incident.town_code, entries);
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents",
+    responses((status = 200, description = "Incidents in the caller's jurisdiction, newest first")))]
+pub async fn list(
+    State(state): State<IncidentsState>,
+    Caller(principal): Caller,
+) -> ApiResult<Json<Vec<Incident>>> {
+    require_signed_in(&principal)?;
+    let db = state.app.store.db();
+    let rows = match principal.read_scope() {
+        ReadScope::All => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM inc_incidents ORDER BY opened_at DESC"
+            ))
+            .fetch_all(&db.reader)
+            .await
+        }
+        ReadScope::Town(town) => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM inc_incidents WHERE town_code = $1 ORDER BY opened_at DESC"
+            ))
+            .bind(town.as_str().to_string())
+            .fetch_all(&db.reader)
+            .await
+        }
+        ReadScope::PublicOnly => return Err(ApiError::forbidden("incidents are for officers")),
+    }
+    .map_err(db_error)?;
+    Ok(Json(rows.iter().map(from_row).collect::<ApiResult<_>>()?))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
+    responses((status = 200, description = "The incident with figures and their provenance"), (status = 404, description = "No such incident in your jurisdiction")))]
+pub async fn get_one(
+    State(state): State<IncidentsState>,
+    Caller(principal): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Incident>> {
+    Ok(Json(readable(&state, &principal, &id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", tag = "incidents",
+    responses((status = 200, description = "Timeline entries in order")))]
+pub async fn timeline(
+    State(state): State<IncidentsState>,
+    Caller(principal): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<TimelineEntry>>> {
+    readable(&state, &principal, &id).await?;
+    Ok(Json(
+        timeline::list(state.app.store.db(), &id)
+            .await
+            .map_err(db_error)?,
+    ))
+}
+
+/// Parses the fields that open an incident; the town follows from the location.
+pub fn parse_new(state: &IncidentsState, body: &Value) -> ApiResult<NewIncident> {
+    let kind = IncidentType::parse(
+        "type",
+        body.get("type").and_then(Value::as_str).unwrap_or_default(),
+    )?;
+    let severity = match body.get("severity").and_then(Value::as_str) {
+        Some(raw) => Severity::parse("severity", raw)?,
+        None => Severity::IV,
+    };
+    let at = input::location("location", body.get("location"), &state.app.registry.county)?;
+    let (town, town_name) = state.towns.town_at(at).ok_or_else(|| {
+        FieldError::new(
+            "location",
+            "outside_county",
+            "the location lies in no town of the county",
+        )
+    })?;
+    let area = input::area("area", body.get("area"))?;
+    let occurred_at = input::time("occurred_at", body.get("occurred_at"))?.unwrap_or_else(Utc::now);
+    let title = input::text("title", body.get("title"), 200)?
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| format!("{town_name}{}", kind.name_zh()));
+    Ok(NewIncident {
+        kind,
+        severity,
+        title,
+        town,
+        at,
+        area,
+        occurred_at,
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents",
+    responses((status = 201, description = "The opened incident"), (status = 422, description = "A field is wrong; nothing stored")))]
+pub async fn create(
+    State(state): State<IncidentsState>,
+    Caller(principal): Caller,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<(StatusCode, Json<Incident>)> {
+    require_signed_in(&principal)?;
+    let new = parse_new(&state, &body)?;
+    may_command(&principal, &new.town)?;
+    let db = state.app.store.db();
+    let mut tx = db.begin_write().await?;
+    let (incident, entry) = insert(db, &mut tx, &principal, new, Utc::now()).await?;
+    tx.commit().await.map_err(db_error)?;
+    publish_incident(&state, &incident, &[entry]);
+    Ok((StatusCode::CREATED, Json(incident)))
+}
+
+/// Locks an incident the caller may command, inside a write transaction.
+pub async fn commandable(
+    state: &IncidentsState,
+    tx: &mut Transaction<'static, Any>,
+    principal: &Principal,
+    id: &str,
+) -> ApiResult<Incident> {
+    let what = format!("incident {id}");
+    let incident = load_for_update(state.app.store.db(), tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&what))?;
+    may_read(principal, &incident.town_code, &what)?;
+    may_command(principal, &incident.town_code)?;
+    Ok(incident)
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/status", tag = "incidents",
+    responses((status = 200, description = "The incident in its new status"), (status = 409, description = "The status cannot follow the current one")))]
+pub async fn change_status(
+    State(state): State<IncidentsState>,
+    Caller(principal): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<Json<Incident>> {
+    require_signed_in(&principal)?;
+    let raw = body
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let next = parse_status(raw).ok_or_else(|| {
+        ApiError::new(
+            "invalid_value",
+            format!("unknown status {raw:?}; one of open, responding, recovering, closed"),
+        )
+        .field("status")
+    })?;
+    let note = input::text("note", body.get("note"), 2000)?;
+    let db = state.app.store.db();
+    let now = Utc::now();
+    let mut tx = db.begin_write().await?;
+    let before = commandable(&state, &mut tx, &principal, &id).await?;
+    let current = before.status();
+    if !current.can_become(next) {
+        return Err(ApiError::new(
+            "wrong_state",
+            format!("incident is {}; it cannot become {} (status moves open → responding → recovering → closed)", status_tag(current), raw),
+        )
+        .field("status"));
+    }
+    sqlx::query("UPDATE inc_incidents SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(raw)
+        .bind(yingji_domain::time::rfc3339(now))
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let after = load_for_update(db, &mut tx, &id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    let summary = format!(
+        "状态：{} → {}{}",
+        status_zh(current),
+        status_zh(next),
+        note.as_deref()
+            .map(|n| format!("（{n}）"))
+            .unwrap_or_default()
+    );
+    let entry = timeline::append(
+        &mut tx,
+        &id,
+        TimelineKind::StatusChange,
+        &principal,
+        summary,
+        json!({"from": status_tag(current), "to": raw}),
+        now,
+    )
+    .await
+    .map_err(db_error)?;
+    audit_change(
+        db,
+        &mut tx,
+        &principal,
+        "incident.status",
+        &id,
+        (Some(&before), Some(&after)),
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(db_error)?;
+    publish_incident(&state, &after, &[entry]);
+    Ok(Json(after))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notes", tag = "incidents",
+    responses((status = 201, description = "The timeline entry of the note")))]
+pub async fn add_note(
+    State(state): State<IncidentsState>,
+    Caller(principal): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<(StatusCode, Json<TimelineEntry>)> {
+    require_signed_in(&principal)?;
+    let text = input::required_text("text", body.get("text"), 4000)?;
+    let db = state.app.store.db();
+    let now = Utc::now();
+    let mut tx = db.begin_write().await?;
+    let incident = commandable(&state, &mut tx, &principal, &id).await?;
+    let entry = timeline::append(
+        &mut tx,
+        &id,
+        TimelineKind::Note,
+        &principal,
+        text.clone(),
+        json!({"text": text}),
+        now,
+    )
+    .await
+    .map_err(db_error)?;
+    audit_change(
+        db,
+        &mut tx,
+        &principal,
+        "incident.note",
+        &id,
+        (None, Some(&entry)),
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(db_error)?;
+    timeline::publish(
+        &state.app.events,
+        &incident.town_code,
+        std::slice::from_ref(&entry),
+    );
+    Ok((StatusCode::CREATED, Json(entry)))
+}
