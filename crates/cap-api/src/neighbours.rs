@@ -37,7 +37,9 @@ pub struct PollReport {
     pub documents: u64,
     pub stored: u64,
     pub duplicates: u64,
+    /// Update messages that superseded earlier ones.
     pub updated: u64,
+    /// Cancel messages that withdrew earlier ones.
     pub cancelled: u64,
     pub rejected: Vec<Rejection>,
 }
@@ -279,6 +281,7 @@ async fn ingest_alert(
     };
     if let Some(replaced_state) = replaced_state {
         // Only the sender's own messages can be replaced by it.
+        let mut applied = false;
         for r in alert.references.iter().filter(|r| r.sender == alert.sender) {
             let changed = sqlx::query(
                 "UPDATE cap_neighbour_alerts SET state = $1 WHERE sender = $2 AND identifier = $3",
@@ -289,13 +292,12 @@ async fn ingest_alert(
             .execute(&mut **tx)
             .await
             .map_err(internal)?;
-            if changed.rows_affected() > 0 {
-                if alert.msg_type == MsgType::Cancel {
-                    counts.cancelled += 1;
-                } else {
-                    counts.updated += 1;
-                }
-            }
+            applied |= changed.rows_affected() > 0;
+        }
+        match (applied, alert.msg_type) {
+            (true, MsgType::Cancel) => counts.cancelled += 1,
+            (true, _) => counts.updated += 1,
+            (false, _) => {}
         }
     }
     let headline = alert.infos.first().and_then(|i| i.headline.clone());
