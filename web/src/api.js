@@ -47,3 +47,14 @@ export function listOf(body, key) {
   if (Array.isArray(body.items)) return body.items;
   return [];
 }
+
+/** Plain objects with a `location: [lon, lat]` (incidents, orders) become GeoJSON Features. */
+export function asFeatures(list) {
+  return list.flatMap((item) => {
+    if (item && item.type === 'Feature') return [item];
+    const geometry = item.geometry ?? (Array.isArray(item.location) ? { type: 'Point', coordinates: item.location } : null);
+    if (!geometry) return [];
+    const { geometry: _g, location: _l, ...properties } = item;
+    return [{ type: 'Feature', id: item.id, geometry, properties: { ...properties, id: item.id } }];
+  });
+}

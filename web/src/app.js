@@ -1,6 +1,6 @@
 // The duty officer's page: the one map with its layers, and the console beside it
 // (warning feed with actions, layer panel with legends, live activity, who is signed in).
-import { api, optional, emptyCollection, listOf } from './api.js';
+import { api, optional, emptyCollection, listOf, asFeatures } from './api.js';
 import { t, tValue, lang, setLang, onLangChange, translate } from './i18n.js';
 import { formatTime } from './time.js';
 import { OneMap } from './map.js';
@@ -56,7 +56,7 @@ export async function startApp(root, me) {
         state.data[layer.id] = emptyCollection();
       } else {
         state.unavailable.delete(layer.id);
-        state.data[layer.id] = { type: 'FeatureCollection', features: listOf(body, layer.id) };
+        state.data[layer.id] = { type: 'FeatureCollection', features: asFeatures(listOf(body, layer.id)) };
       }
     } catch (error) {
       if (error.status === 401) return location.assign('/login');
@@ -138,11 +138,18 @@ export async function startApp(root, me) {
     return item;
   }
 
+  // Monitoring warnings name a rule and a subject (a sensor id): show the sensor's name.
+  function warningTitle(warning) {
+    if (warning.headline) return warning.headline;
+    const sensor = sensorOf(warning.sensor);
+    return sensor ? `${sensor.properties.name} · ${warning.rule ?? ''}` : warning.title;
+  }
+
   function fillWarningItem(item, warning) {
     item.className = `warning level-${warning.level}`;
     item.style.borderLeftColor = LEVEL_COLOURS[warning.level] ?? '#9e9e9e';
     item.querySelector('.level').textContent = tValue(warning.level);
-    item.querySelector('strong').textContent = warning.title;
+    item.querySelector('strong').textContent = warningTitle(warning);
     item.querySelector('.meta').textContent = actionErrors.get(warning.id)
       ?? `${tValue(warning.status)} · ${warning.raised_at ? formatTime(warning.raised_at, lang()) : ''}`;
     for (const button of item.querySelectorAll('button')) {
@@ -290,10 +297,10 @@ export async function startApp(root, me) {
       state.warnings.available = true;
       drawWarnings();
       const changed = warning && (!before || before.status !== warning.status || before.level !== warning.level);
-      if (changed) log(t('layer.warnings'), `${tValue(warning.level)} ${warning.title} ${tValue(warning.status)}`);
+      if (changed) log(t('layer.warnings'), `${tValue(warning.level)} ${warningTitle(warning)} ${tValue(warning.status)}`);
     },
     fault(data) {
-      const sensor = sensorOf(data.thing_id ?? data.sensor_id ?? data.datastream_id);
+      const sensor = sensorOf(data.thing_id ?? data.sensor_id ?? data.subject ?? data.datastream_id);
       if (sensor) state.faults.add(sensor.id);
       decorateSensors();
       log(t('legend.fault'), sensor?.properties.name ?? '');

@@ -88,14 +88,16 @@ async function publicWarnings(townPoint) {
   }));
 }
 
+/** The routing API's answer (`status: found` with `feature`, a GeoJSON line), or null. */
 function routeGeometry(body) {
-  if (!body) return null;
-  const feature = body.type === 'Feature' ? body : body.features?.[0] ?? body.route ?? body;
-  const geometry = feature.geometry ?? null;
-  if (!geometry || geometry.type !== 'LineString') return null;
-  const props = feature.properties ?? body;
-  const seconds = props.duration_s ?? props.travel_time_s ?? (props.minutes ? props.minutes * 60 : null);
-  return { geometry, minutes: seconds ? Math.round(seconds / 60) : null, km: props.distance_km ?? (props.distance_m ? props.distance_m / 1000 : null) };
+  if (!body || (body.status && body.status !== 'found')) return null;
+  const found = body.feature ?? body;
+  const feature = found.type === 'FeatureCollection' ? found.features?.[0] : found;
+  const geometry = feature?.geometry ?? null;
+  if (!geometry || !['LineString', 'MultiLineString'].includes(geometry.type)) return null;
+  const seconds = body.travel_time_s ?? feature.properties?.travel_time_s ?? null;
+  const metres = body.distance_m ?? feature.properties?.distance_m ?? null;
+  return { geometry, minutes: seconds ? Math.round(seconds / 60) : null, km: metres ? metres / 1000 : null };
 }
 
 export async function startPublic(root) {
@@ -170,7 +172,7 @@ export async function startPublic(root) {
     onemap.map.getSource('route').setData({ type: 'Feature', geometry, properties: { straight: !routed } });
     lastNearest = { nearest, routed };
     renderNearest();
-    onemap.fitTo({ features: [{ geometry }] }, { padding: 80, maxZoom: 13 });
+    onemap.fitTo({ features: [{ geometry }] }, { padding: 100, maxZoom: 12 });
   }
 
   function renderNearest() {

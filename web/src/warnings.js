@@ -14,9 +14,10 @@ export function normalise(raw) {
     id: String(base.id),
     level: String(base.level ?? base.colour ?? '').toLowerCase(),
     status: String(base.status ?? base.state ?? 'raised').toLowerCase(),
+    headline: base.title ?? base.headline ?? null,
     title: base.title ?? base.headline ?? base.rule_name ?? base.rule ?? base.kind ?? base.id,
-    sensor: base.sensor_id ?? base.thing_id ?? base.source_id ?? null,
-    raised_at: base.raised_at ?? base.created_at ?? base.at ?? null,
+    sensor: base.sensor_id ?? base.thing_id ?? base.subject ?? base.source_id ?? null,
+    raised_at: base.raised_at ?? base.created_at ?? base.history?.[0]?.at ?? base.at ?? null,
   };
 }
 
@@ -27,7 +28,7 @@ export class Warnings {
   }
 
   async load() {
-    const body = await optional('/api/v1/warnings?status=active');
+    const body = await optional('/api/v1/warnings');
     this.available = body !== null;
     this.byId.clear();
     listOf(body, 'warnings').forEach((raw) => this.upsert(raw));

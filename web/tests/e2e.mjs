@@ -144,9 +144,9 @@ await scenario('clicking a shelter opens its details with the synthetic badge', 
 if (process.env.YINGJI_E2E_LIVE) {
   // The Rust test publishes an orange warning on thing-stage-001 every 300 ms.
   await scenario('a warning published on the server appears live in the feed and on the map', async () => {
-    await page.waitForSelector('#warning-feed li.warning[data-id="w-e2e-1"]', { timeout: 10000 });
-    const item = await page.textContent('#warning-feed li[data-id="w-e2e-1"]');
-    check(item.includes('橙色') && item.includes('州河水位超警戒'), `feed item: ${item}`);
+    await page.waitForSelector('#warning-feed li.warning[data-id="9001"]', { timeout: 10000 });
+    const item = await page.textContent('#warning-feed li[data-id="9001"]');
+    check(item.includes('橙色') && item.includes('州河水位站1'), `feed item does not name the level and the sensor: ${item}`);
     check(item.includes('2026/07/30 10:15'), `time not in Beijing time: ${item}`);
     const onMap = await page.evaluate(() => {
       const map = window.__yingji.map;
@@ -160,8 +160,8 @@ if (process.env.YINGJI_E2E_LIVE) {
   });
 
   await scenario('acknowledging a warning calls the warnings API', async () => {
-    const request = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/warnings/w-e2e-1/acknowledge'));
-    await page.click('#warning-feed li[data-id="w-e2e-1"] button[data-action=acknowledge]');
+    const request = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/warnings/9001/acknowledge'));
+    await page.click('#warning-feed li[data-id="9001"] button[data-action=acknowledge]');
     await request;
   });
 }

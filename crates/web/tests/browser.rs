@@ -135,16 +135,17 @@ async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scena
                 "warning",
                 None,
                 false,
-                serde_json::json!({"id": "w-e2e-1", "level": "orange", "status": "raised",
-                    "title": "州河水位超警戒 e2e", "sensor_id": "thing-stage-001",
-                    "raised_at": "2026-07-30T02:15:00Z"}),
+                // The shape of yingji-monitoring-api's warning events.
+                serde_json::json!({"id": 9001, "rule": "stage-warning", "subject": "thing-stage-001",
+                    "level": "orange", "state": "raised", "town_code": null, "public": false,
+                    "history": [{"at": "2026-07-30T02:15:00Z", "level": "orange", "action": "raised"}]}),
             );
             events.publish(
                 "observation",
                 None,
                 false,
-                serde_json::json!({"datastream_id": "thing-rain-001-precipitation", "result": 42.5,
-                    "phenomenon_time": "2026-07-30T02:15:00Z"}),
+                serde_json::json!({"id": 1, "datastream": 7, "result": 42.5,
+                    "phenomenonTime": "2026-07-30T02:15:00Z"}),
             );
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
