@@ -1,5 +1,198 @@
-//! SensorThings MQTT ingest (placeholder until the MQTT step).
+//! SensorThings MQTT ingest: subscribes (QoS 1) to `v1.1/#`, takes every publication to
+//! `v1.1/Datastreams(<id>)/Observations` as an Observation of that Datastream, and
+//! acknowledges it (PUBACK) only after it is committed. Bad messages are logged and counted
+//! (`yingji_mqtt_rejected_total{reason}`), never fatal. A per-datastream token bucket keeps
+//! one flooding sensor from crowding out the others.
+
+use crate::sta::observations;
 use crate::MonitoringState;
-pub fn start(_state: MonitoringState, _url: &str) -> Result<(), String> {
+use chrono::Utc;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Sustained messages per second one datastream may send (`YINGJI_MQTT_RATE` overrides).
+pub const DEFAULT_RATE_PER_SEC: f64 = 20.0;
+/// Burst allowance on top of the rate.
+pub const BURST: f64 = 100.0;
+
+/// Starts the subscriber in the background. Errors only for a malformed URL; an unreachable
+/// broker is retried forever (logged).
+pub fn start(state: MonitoringState, url: &str) -> Result<(), String> {
+    let (host, port) = parse_url(url)?;
+    let client_id = format!(
+        "yingji-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or(0) % 1_000_000_000
+    );
+    let mut options = MqttOptions::new(client_id, host, port);
+    options.set_keep_alive(Duration::from_secs(30));
+    options.set_manual_acks(true);
+    options.set_max_packet_size(256 * 1024, 256 * 1024);
+    let (client, mut eventloop) = AsyncClient::new(options, 4096);
+    let rate = std::env::var("YINGJI_MQTT_RATE")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(DEFAULT_RATE_PER_SEC);
+    tokio::spawn(async move {
+        let mut buckets = Buckets::new(rate);
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                    // Clean sessions forget subscriptions: subscribe on every (re)connect.
+                    if let Err(e) = client.try_subscribe("v1.1/#", QoS::AtLeastOnce) {
+                        tracing::error!(error = %e, "MQTT subscribe failed");
+                    }
+                    tracing::info!("MQTT ingest connected");
+                }
+                Ok(Event::Incoming(Packet::Publish(publish))) => {
+                    handle(&state, &client, &mut buckets, publish);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "MQTT connection lost; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    });
     Ok(())
+}
+
+fn parse_url(url: &str) -> Result<(String, u16), String> {
+    let rest = url
+        .strip_prefix("mqtt://")
+        .or_else(|| url.strip_prefix("tcp://"))
+        .ok_or_else(|| format!("MQTT URL {url:?} must start with mqtt://"))?;
+    let rest = rest.trim_end_matches('/');
+    match rest.rsplit_once(':') {
+        Some((host, port)) => Ok((
+            host.to_string(),
+            port.parse()
+                .map_err(|_| format!("bad MQTT port in {url:?}"))?,
+        )),
+        None => Ok((rest.to_string(), 1883)),
+    }
+}
+
+/// `v1.1/Datastreams(17)/Observations` → 17.
+pub fn datastream_of_topic(topic: &str) -> Option<i64> {
+    let inner = topic
+        .strip_prefix("v1.1/Datastreams(")?
+        .strip_suffix(")/Observations")?;
+    inner.parse().ok()
+}
+
+fn reject(client: &AsyncClient, publish: &Publish, reason: &'static str, detail: String) {
+    metrics::counter!("yingji_mqtt_rejected_total", "reason" => reason).increment(1);
+    tracing::warn!(topic = %publish.topic, reason, %detail, "MQTT message rejected");
+    // Acknowledge anyway: redelivering a message that can never be stored helps nobody.
+    let _ = client.try_ack(publish);
+}
+
+fn handle(state: &MonitoringState, client: &AsyncClient, buckets: &mut Buckets, publish: Publish) {
+    let Some(datastream) = datastream_of_topic(&publish.topic) else {
+        // Other SensorThings topics (reads, other entity sets) are not ingest.
+        let _ = client.try_ack(&publish);
+        return;
+    };
+    if !buckets.take(datastream) {
+        return reject(
+            client,
+            &publish,
+            "rate_limited",
+            format!("datastream {datastream}"),
+        );
+    }
+    let body: serde_json::Value = match serde_json::from_slice(&publish.payload) {
+        Ok(body) => body,
+        Err(e) => return reject(client, &publish, "invalid_json", e.to_string()),
+    };
+    let row = {
+        let entities = state.entities_read();
+        observations::from_entity(&entities, &body, Some(datastream), Utc::now(), "")
+    };
+    let row = match row {
+        Ok(row) => row,
+        Err(e) => {
+            let reason = if e.code == "invalid_value" && e.field.as_deref() == Some("Datastream") {
+                "unknown_datastream"
+            } else {
+                "invalid_observation"
+            };
+            return reject(
+                client,
+                &publish,
+                reason,
+                format!("{}: {}", e.field.unwrap_or_default(), e.message),
+            );
+        }
+    };
+    let state = state.clone();
+    let client = client.clone();
+    tokio::spawn(async move {
+        match state.ingest.submit(vec![row]).await {
+            Ok(_) => {
+                metrics::counter!("yingji_mqtt_observations_total").increment(1);
+                if let Err(e) = client.ack(&publish).await {
+                    tracing::warn!(error = %e, "MQTT PUBACK not sent");
+                }
+            }
+            // Not acknowledged: the broker redelivers after reconnect.
+            Err(e) => tracing::error!(error = %e, "MQTT observation not stored"),
+        }
+    });
+}
+
+struct Buckets {
+    rate: f64,
+    buckets: HashMap<i64, (f64, Instant)>,
+}
+
+impl Buckets {
+    fn new(rate: f64) -> Self {
+        Buckets {
+            rate,
+            buckets: HashMap::new(),
+        }
+    }
+
+    fn take(&mut self, datastream: i64) -> bool {
+        let now = Instant::now();
+        let (tokens, last) = self.buckets.entry(datastream).or_insert((BURST, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(BURST);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_name_their_datastream() {
+        assert_eq!(
+            datastream_of_topic("v1.1/Datastreams(17)/Observations"),
+            Some(17)
+        );
+        assert_eq!(
+            datastream_of_topic("v1.1/Datastreams(x)/Observations"),
+            None
+        );
+        assert_eq!(datastream_of_topic("v1.1/Things(1)"), None);
+    }
+
+    #[test]
+    fn a_flooding_datastream_is_limited_without_touching_others() {
+        let mut b = Buckets::new(1.0);
+        let taken = (0..500).filter(|_| b.take(1)).count();
+        assert!(taken <= BURST as usize + 1, "{taken}");
+        assert!(b.take(2), "another datastream still has its burst");
+    }
 }

@@ -1,0 +1,136 @@
+//! MQTT ingest end to end through a real broker (`YINGJI_TEST_MQTT=mqtt://127.0.0.1:1883`).
+
+mod common;
+
+use chrono::Utc;
+use reqwest::Method;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use yingji_domain::time::rfc3339;
+use yingji_monitoring_api::MonitoringState;
+use yingji_server::testing::servers_with;
+
+#[tokio::test]
+async fn observations_published_over_mqtt_are_stored_and_bad_ones_counted() {
+    let Ok(url) = std::env::var("YINGJI_TEST_MQTT") else {
+        eprintln!("note: YINGJI_TEST_MQTT is not set; skipping the MQTT end-to-end test");
+        return;
+    };
+    let (host, port) = url
+        .trim_start_matches("mqtt://")
+        .rsplit_once(':')
+        .map(|(h, p)| (h.to_string(), p.parse::<u16>().unwrap()))
+        .unwrap();
+    tokio::net::TcpStream::connect((host.as_str(), port))
+        .await
+        .unwrap_or_else(|e| panic!("broker {url} unreachable: {e}"));
+    let states: Arc<Mutex<Vec<MonitoringState>>> = Arc::default();
+    let captured = states.clone();
+    let mqtt = url.clone();
+    let servers = servers_with(move |mut state| {
+        let captured = captured.clone();
+        let mqtt = mqtt.clone();
+        async move {
+            let mut options = (*state.options).clone();
+            options.mqtt = Some(mqtt);
+            state.options = Arc::new(options);
+            let (module, monitoring) = yingji_monitoring_api::mount_with_handle(&state)
+                .await
+                .unwrap();
+            captured.lock().unwrap().push(monitoring);
+            vec![module]
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // subscriptions in place
+
+    let mut options = MqttOptions::new(format!("yingji-test-{}", std::process::id()), host, port);
+    options.set_keep_alive(Duration::from_secs(10));
+    let (client, mut eventloop) = AsyncClient::new(options, 1024);
+    let acks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = acks.clone();
+    tokio::spawn(async move {
+        while let Ok(event) = eventloop.poll().await {
+            if let Event::Incoming(Packet::PubAck(_)) = event {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+
+    for (i, s) in servers.iter().enumerate() {
+        let feeder = s.token("feeder").await;
+        let (_, thing) = s
+            .send(Method::POST, "/sta/v1.1/Things", Some(&feeder), Some(json!({
+                "name": "mqtt gauge", "description": "", "properties": {"town_code": "120119100"},
+                "Datastreams": [{"name": "rain", "description": "", "observationType": "OM_Measurement",
+                    "unitOfMeasurement": {"name": "mm", "symbol": "mm", "definition": ""},
+                    "Sensor": {"name": "s", "description": "", "encodingType": "text/plain", "metadata": ""},
+                    "ObservedProperty": {"name": "p", "definition": "", "description": ""}}]})))
+            .await;
+        let (_, streams) = s
+            .get(
+                &format!("/sta/v1.1/Things({})/Datastreams", thing["@iot.id"]),
+                Some(&feeder),
+            )
+            .await;
+        let ds = streams["value"][0]["@iot.id"].as_i64().unwrap();
+        let topic = format!("v1.1/Datastreams({ds})/Observations");
+        // A value unique to this backend: every server on the broker hears every message.
+        let marker = 1000.0 + i as f64 + 0.25;
+        let good = json!({"phenomenonTime": rfc3339(Utc::now()), "result": marker}).to_string();
+        client
+            .publish(&topic, QoS::AtLeastOnce, false, good)
+            .await
+            .unwrap();
+        for bad in [
+            "not json",
+            "{\"result\": \"high\"}",
+            "{\"result\": 1, \"phenomenonTime\": \"2999-01-01T00:00:00Z\"}",
+        ] {
+            client
+                .publish(&topic, QoS::AtLeastOnce, false, bad)
+                .await
+                .unwrap();
+        }
+        client
+            .publish(
+                "v1.1/Datastreams(987654)/Observations",
+                QoS::AtLeastOnce,
+                false,
+                json!({"result": 1}).to_string(),
+            )
+            .await
+            .unwrap();
+
+        let path = format!(
+            "/sta/v1.1/Datastreams({ds})/Observations?$filter=result%20eq%20{marker}&$count=true"
+        );
+        common::eventually(|| async {
+            let (_, page) = s.get(&path, Some(&feeder)).await;
+            (page["@iot.count"] == 1).then_some(())
+        })
+        .await;
+        let metrics = s
+            .client
+            .get(format!("{}/metrics", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains("yingji_mqtt_rejected_total"),
+            "rejections are counted"
+        );
+        assert!(metrics.contains("reason=\"invalid_json\""));
+        assert!(metrics.contains("reason=\"unknown_datastream\""));
+    }
+    assert!(
+        acks.load(std::sync::atomic::Ordering::SeqCst) >= 5,
+        "the broker acknowledged our QoS 1 publications"
+    );
+    drop(states);
+}
