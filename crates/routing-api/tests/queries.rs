@@ -157,6 +157,18 @@ async fn roads_layer_is_public_geojson_with_attribution() {
         assert_eq!(status, 200);
         assert_eq!(roads["type"], "FeatureCollection");
         assert_eq!(roads["attribution"], "© OpenStreetMap contributors");
+        // The module's paths are in the one OpenAPI document.
+        let (_, doc) = server.get("/api/v1/openapi.json", None).await;
+        for path in [
+            "/api/v1/routing/route",
+            "/api/v1/routing/closures",
+            "/api/v1/routing/evacuation",
+        ] {
+            assert!(
+                doc["paths"][path].is_object(),
+                "{path} missing from the OpenAPI document"
+            );
+        }
         let features = roads["features"].as_array().unwrap();
         assert!(features.len() > 300, "{} segments", features.len());
         for f in features {
