@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts what the test suite talks to, if it is not running yet, and installs the Debian
-# tools the tests call (xmllint validates our CAP output against the OASIS XSD).
+# tools the tests call (xmllint validates our CAP output against the OASIS XSD; Chromium
+# runs the browser tests of the web UI).
 # Safe to run again: everything here checks first.
 set -euo pipefail
 
@@ -26,6 +27,7 @@ fi
 
 missing=()
 command -v xmllint >/dev/null || missing+=(libxml2-utils)
+command -v chromium >/dev/null || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]}"
   apt-get update -qq
