@@ -93,12 +93,16 @@ await scenario(`${USER} signs in and the map shows the county with its layers`, 
       shelters: rendered('shelters-points'),
       sensors: rendered('sensors-points'),
       townLabels: document.querySelectorAll('.town-label').length,
+      roads: rendered('roads-line'),
     };
   });
   check(drawn.boundary > 0, 'the county boundary is not drawn');
   check(drawn.townAreas >= 20, `only ${drawn.townAreas} town areas drawn`);
   check(drawn.shelters > 0 && drawn.sensors > 0, `points not drawn: ${JSON.stringify(drawn)}`);
   check(drawn.townLabels === 27, `${drawn.townLabels} town labels, want 27`);
+  // Roads come from the routing module; a server without it says so in the layer panel.
+  const roadsUnavailable = (await page.textContent('#layer-panel [data-layer=roads] .count')) === '暂无数据';
+  check(roadsUnavailable || drawn.roads > 0, 'the road network answered but is not drawn');
   const who = await page.textContent('#who-user');
   check(who.includes(USER), `the user is not shown: ${who}`);
   check((await page.textContent('#who-scope')).includes('全区'), 'the jurisdiction is not shown');

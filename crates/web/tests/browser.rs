@@ -18,6 +18,9 @@ async fn server() -> TestServer {
         vec![
             yingji_web::mount(&state).await.expect("the UI mounts"),
             yingji_cap_api::mount(&state).await.expect("CAP mounts"),
+            yingji_routing_api::mount(&state)
+                .await
+                .expect("routing mounts"),
         ]
     })
     .await;
