@@ -11,6 +11,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod access;
+pub mod dispatch;
 pub mod incidents;
 mod input;
 mod openapi;
@@ -34,6 +35,7 @@ pub enum MountError {
 pub struct Shared {
     pub app: AppState,
     towns: towns::Towns,
+    road_router: tokio::sync::OnceCell<yingji_routing::Router>,
 }
 
 #[derive(Clone)]
@@ -59,9 +61,11 @@ pub async fn mount(app: &AppState) -> Result<Module, MountError> {
     let state = IncidentsState(Arc::new(Shared {
         app: app.clone(),
         towns,
+        road_router: tokio::sync::OnceCell::new(),
     }));
     let routes = reports::router()
         .merge(incidents::router())
+        .merge(dispatch::router())
         .with_state(state);
     Ok(Module {
         routes,

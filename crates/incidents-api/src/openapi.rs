@@ -12,6 +12,11 @@ use utoipa::OpenApi;
         crate::incidents::change_status,
         crate::incidents::add_note,
         crate::incidents::timeline,
+        crate::dispatch::candidates,
+        crate::dispatch::list_orders,
+        crate::dispatch::create_order,
+        crate::dispatch::step_order,
+        crate::dispatch::report_position,
     ),
     tags((name = "incidents", description = "Field reports, incidents, timeline, dispatch, plans, situation reports"))
 )]

@@ -2,9 +2,10 @@
 
 use yingji_store::migrations::Migration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration::portable(
-    "incidents_0001",
-    r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration::portable(
+        "incidents_0001",
+        r#"
 CREATE TABLE inc_incidents (
     id TEXT PRIMARY KEY,
     subtype TEXT NOT NULL,
@@ -73,4 +74,19 @@ CREATE TABLE inc_tasks (
     updated_at TEXT NOT NULL
 )
 "#,
-)];
+    ),
+    Migration::portable(
+        "incidents_0002",
+        r#"
+CREATE TABLE inc_team_positions (
+    team_id TEXT PRIMARY KEY,
+    lon DOUBLE PRECISION NOT NULL,
+    lat DOUBLE PRECISION NOT NULL,
+    status TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reported_by TEXT NOT NULL
+);
+CREATE UNIQUE INDEX inc_orders_one_active_per_team ON inc_orders (team_id) WHERE status NOT IN ('completed', 'cancelled')
+"#,
+    ),
+];
