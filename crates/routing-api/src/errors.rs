@@ -17,8 +17,19 @@ pub(crate) fn api_error(error: RoutingError, rename: &[(&str, &str)]) -> ApiErro
         RoutingError::InvalidCoordinate { field: f, .. } => {
             ApiError::new("invalid_coordinate", message).field(field(f))
         }
-        RoutingError::PointOffNetwork { field: f, .. } => {
-            ApiError::new("outside_graph", message).field(field(f))
+        RoutingError::PointOffNetwork {
+            field: f,
+            lon,
+            lat,
+            distance_m,
+            limit_m,
+        } => {
+            let f = field(f);
+            ApiError::new(
+                "outside_graph",
+                format!("{f} ({lon}, {lat}) is {distance_m:.0} m from the nearest road of the graph; the limit is {limit_m:.0} m"),
+            )
+            .field(f)
         }
         RoutingError::InvalidParameter { field: f, .. } => {
             ApiError::new("invalid_value", message).field(field(f))

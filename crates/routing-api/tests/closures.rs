@@ -255,3 +255,43 @@ async fn bad_closures_are_refused_and_store_nothing() {
         assert_eq!(layer["features"].as_array().unwrap().len(), 0);
     }
 }
+
+#[tokio::test]
+async fn a_closure_stops_counting_when_it_expires() {
+    for server in servers().await {
+        let service = yingji_routing_api::RoutingService::open(
+            server.store.clone(),
+            &server.state.options.data_dir,
+        )
+        .await
+        .unwrap();
+        let duty = yingji_domain::Principal::system("test");
+        let now = chrono::Utc::now();
+        let (from, to) = (lon_lat(YUYANG), lon_lat(NORTH_EAST));
+        let point =
+            |p: [f64; 2]| yingji_routing_api::yingji_routing::LonLat::new(p[0], p[1]).unwrap();
+        let request = yingji_routing_api::closures::ClosureRequest {
+            at: Some(to),
+            closed: Some(true),
+            reason: Some("bridge down".into()),
+            expires_at: Some((now + chrono::Duration::hours(6)).to_rfc3339()),
+            ..Default::default()
+        };
+        service.create_closure(&duty, request, now).await.unwrap();
+        let during = service
+            .route(point(from), point(to), now + chrono::Duration::hours(5))
+            .await
+            .unwrap();
+        assert_eq!(during["status"], "unreachable");
+        let after = service
+            .route(point(from), point(to), now + chrono::Duration::hours(7))
+            .await
+            .unwrap();
+        assert_eq!(after["status"], "found");
+        assert!(service
+            .active_closures(now + chrono::Duration::hours(7))
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}
