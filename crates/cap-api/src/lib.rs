@@ -10,11 +10,13 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod areas;
+mod coverage;
 pub mod delivery;
 mod draft_input;
 mod feed;
 mod neighbours;
 mod openapi;
+mod release;
 mod storage;
 mod warnings;
 
@@ -143,13 +145,19 @@ fn routes(state: CapState) -> Router {
             post(w::from_warning),
         )
         .route("/api/v1/public-warnings/{id}", get(w::get_one))
-        .route("/api/v1/public-warnings/{id}/approve", post(w::approve))
-        .route("/api/v1/public-warnings/{id}/publish", post(w::publish))
+        .route(
+            "/api/v1/public-warnings/{id}/approve",
+            post(release::approve),
+        )
+        .route(
+            "/api/v1/public-warnings/{id}/publish",
+            post(release::publish),
+        )
         .route("/api/v1/public-warnings/{id}/update", post(w::update))
-        .route("/api/v1/public-warnings/{id}/cancel", post(w::cancel))
+        .route("/api/v1/public-warnings/{id}/cancel", post(release::cancel))
         .route(
             "/api/v1/public-warnings/{id}/coverage",
-            get(delivery::coverage),
+            get(coverage::coverage),
         )
         .route("/cap/feed.atom", get(feed::atom))
         .route("/cap/alerts/{file}", get(feed::document))
