@@ -1,6 +1,6 @@
 //! Getting a published warning to people: channel adapters behind one trait, delivery
-//! receipts, retries with exponential backoff, and coverage per town (people reached /
-//! people in the alert area, from village populations).
+//! receipts, and retries with exponential backoff (coverage is computed from the receipts
+//! in `coverage.rs`).
 //!
 //! Delivery runs in a background task after the publish transaction has committed; each
 //! attempt's outcome is written in its own short transaction, never across a network call.

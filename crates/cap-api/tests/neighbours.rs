@@ -280,9 +280,13 @@ async fn neighbour_alerts_are_deduplicated_updated_cancelled_and_never_overwrite
             shared_dir().join("data/cap/invalid/not-cap/wrong-namespace.cap"),
         )
         .unwrap();
+        let missing_scope =
+            std::fs::read_to_string(shared_dir().join("data/cap/invalid/schema/missing-scope.cap"))
+                .unwrap();
         for (body, code) in [
             (BILLION_LAUGHS.to_string(), "doctype_forbidden"),
             (wrong_namespace, "not_cap"),
+            (missing_scope, "invalid_cap"),
         ] {
             docs.lock().unwrap().insert("feed".into(), body);
             let report = poll(&server).await;
