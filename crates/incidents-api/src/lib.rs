@@ -15,8 +15,10 @@ pub mod dispatch;
 pub mod incidents;
 mod input;
 mod openapi;
+pub mod plans;
 pub mod reports;
 mod schema;
+pub mod sitrep;
 pub mod timeline;
 mod towns;
 
@@ -29,12 +31,15 @@ use yingji_server::{AppState, Module};
 pub enum MountError {
     #[error("store: {0}")]
     Store(#[from] yingji_store::StoreError),
+    #[error("emergency plans: {0}")]
+    Plan(#[from] yingji_incidents::PlanError),
 }
 
 /// What the handlers share.
 pub struct Shared {
     pub app: AppState,
     towns: towns::Towns,
+    plans: Vec<yingji_incidents::Plan>,
     road_router: tokio::sync::OnceCell<yingji_routing::Router>,
 }
 
@@ -61,11 +66,14 @@ pub async fn mount(app: &AppState) -> Result<Module, MountError> {
     let state = IncidentsState(Arc::new(Shared {
         app: app.clone(),
         towns,
+        plans: plans::load_plans()?,
         road_router: tokio::sync::OnceCell::new(),
     }));
     let routes = reports::router()
         .merge(incidents::router())
         .merge(dispatch::router())
+        .merge(plans::router())
+        .merge(sitrep::router())
         .with_state(state);
     Ok(Module {
         routes,

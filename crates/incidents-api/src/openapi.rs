@@ -17,6 +17,11 @@ use utoipa::OpenApi;
         crate::dispatch::create_order,
         crate::dispatch::step_order,
         crate::dispatch::report_position,
+        crate::plans::list_plans,
+        crate::plans::activate,
+        crate::plans::list_tasks,
+        crate::plans::step_task,
+        crate::sitrep::situation_report,
     ),
     tags((name = "incidents", description = "Field reports, incidents, timeline, dispatch, plans, situation reports"))
 )]

@@ -46,3 +46,13 @@ impl Towns {
             .map(|(town, name, _)| (town.clone(), name.as_str()))
     }
 }
+
+impl Towns {
+    /// The town's name, or its code when the dataset has no area for it.
+    pub fn name<'a>(&'a self, town: &'a yingji_domain::TownCode) -> &'a str {
+        self.areas
+            .iter()
+            .find(|(code, ..)| code == town)
+            .map_or(town.as_str(), |(_, name, _)| name.as_str())
+    }
+}
