@@ -201,3 +201,91 @@ fn users_imports_and_audit_from_the_command_line() {
     let (ok, out, _) = yingji(&["audit", "verify", "--data-dir", data], "");
     assert!(ok && out.contains("intact"), "{out}");
 }
+
+#[test]
+fn route_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    // 渔阳镇 seat to 下营镇 in the northern mountains.
+    let (ok, out, err) = yingji(
+        &[
+            "route",
+            "path",
+            "--from",
+            "117.40,40.05",
+            "--to",
+            "117.45,40.20",
+            "--data-dir",
+            data,
+        ],
+        "",
+    );
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("min") || out.contains("分钟"),
+        "a travel time is printed: {out}"
+    );
+    let (ok, _, err) = yingji(
+        &[
+            "route",
+            "path",
+            "--from",
+            "100.0,30.0",
+            "--to",
+            "117.45,40.20",
+            "--data-dir",
+            data,
+        ],
+        "",
+    );
+    assert!(!ok, "a point far from every road is refused");
+    assert!(err.contains("from"), "the error names the field: {err}");
+}
+
+fn shared_cap_dir() -> std::path::PathBuf {
+    let shared = std::env::var("YINGJI_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"))
+                .to_path_buf()
+        });
+    let dir = shared.join("data/cap");
+    assert!(
+        dir.is_dir(),
+        "the shared CAP corpus is missing at {}",
+        dir.display()
+    );
+    dir
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn cap_validate_passes_valid_files_and_fails_each_invalid_one() {
+    let cap = shared_cap_dir();
+    let mut valid = vec!["cap".to_string(), "validate".to_string()];
+    valid.extend(files_in(&cap.join("valid")));
+    valid.extend(files_in(&cap.join("wrapped")));
+    let args: Vec<&str> = valid.iter().map(String::as_str).collect();
+    let (ok, out, err) = yingji(&args, "");
+    assert!(ok, "{out}{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains(": OK")).count(),
+        args.len() - 2,
+        "{out}"
+    );
+    for folder in ["schema", "signature", "not-cap"] {
+        for file in files_in(&cap.join("invalid").join(folder)) {
+            let (ok, out, _) = yingji(&["cap", "validate", &file], "");
+            assert!(!ok, "{file} must fail: {out}");
+            assert!(!out.contains(": OK"), "{out}");
+        }
+    }
+}
