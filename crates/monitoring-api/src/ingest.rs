@@ -112,7 +112,7 @@ async fn writer(
                 row: *row,
             })
             .collect();
-        let outcome = store(&db, &all).await;
+        let outcome = insert_batch(&db, &all).await;
         metrics::counter!("yingji_observations_committed_total").increment(rows as u64);
         let mut offset = 0;
         for pending in group {
@@ -131,7 +131,8 @@ async fn writer(
     }
 }
 
-async fn store(db: &Db, rows: &[Committed]) -> Result<(), sqlx::Error> {
+/// One transaction of multi-row INSERTs: the raw store path, also the benchmark ceiling.
+pub async fn insert_batch(db: &Db, rows: &[Committed]) -> Result<(), sqlx::Error> {
     let mut tx = db.writer.begin().await?;
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = insert_sql(chunk.len());

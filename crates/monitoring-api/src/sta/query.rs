@@ -81,7 +81,9 @@ impl Options {
                     let path = words
                         .next()
                         .ok_or_else(|| QueryError("$orderby: empty term".into()))?;
-                    let descending = match words.next() {
+                    // Clients send `ASC`/`DESC` as often as the spec's lower case.
+                    let direction = words.next().map(str::to_ascii_lowercase);
+                    let descending = match direction.as_deref() {
                         None | Some("asc") => false,
                         Some("desc") => true,
                         Some(other) => {
