@@ -154,7 +154,13 @@ async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scena
         }
     });
 
-    publish_public_warning(&server).await;
+    // Bounded, so a stalled CAP module fails this test with a reason instead of hanging it.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        publish_public_warning(&server),
+    )
+    .await
+    .expect("publishing a CAP warning through yingji-cap-api did not finish within 60 s");
 
     let e2e = web_dir().join("tests/e2e.mjs");
     let base = server.base.clone();
