@@ -50,7 +50,7 @@ fn main() {
                         .post(format!("{base}/api/v1/reports"))
                         .bearer_auth(&token)
                         .header("Idempotency-Key", format!("o{officer}-{n}"))
-                        .json(&json!({"incident_id": incident, "figures": {"affected": n * 10}, "text": "巡查"}))
+                        .json(&json!({"incident_id": incident, "text": format!("巡查 {n}")}))
                         .send()
                         .await
                         .unwrap();
