@@ -8,5 +8,6 @@ pub async fn modules(state: &AppState) -> anyhow::Result<Vec<Module>> {
         yingji_cap_api::mount(state).await?,
         yingji_routing_api::mount(state).await?,
         yingji_incidents_api::mount(state).await?,
+        yingji_web::mount(state).await?,
     ])
 }
