@@ -1,19 +1,21 @@
 //! Incidents: open, read, change status, add notes, read the timeline.
 
 use crate::access::{may_command, may_read};
+use crate::listing::ListQuery;
 use crate::timeline::{self, TimelineEntry};
 use crate::{input, IncidentsState};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 use yingji_domain::incident::{IncidentStatus, IncidentType, Severity, TimelineKind};
-use yingji_domain::{FieldError, LonLat, Principal, ReadScope, TownCode};
+use yingji_domain::{FieldError, LonLat, Principal, TownCode};
 use yingji_incidents::plans::severity_tag;
-use yingji_incidents::Tally;
+use yingji_incidents::{DrillId, Tally};
 use yingji_server::auth::{require_signed_in, Caller};
 use yingji_server::error::{ApiError, ApiResult};
 use yingji_server::json::ApiJson;
@@ -52,6 +54,8 @@ pub struct Incident {
     pub occurred_at: String,
     pub opened_at: String,
     pub updated_at: String,
+    /// The drill this incident belongs to; `null` for a real emergency.
+    pub drill: Option<DrillId>,
 }
 
 impl Incident {
@@ -97,7 +101,7 @@ pub(crate) fn db_error(e: sqlx::Error) -> ApiError {
     ApiError::from(StoreError::Database(e))
 }
 
-const COLUMNS: &str = "id, subtype, severity, status, title, town_code, lon, lat, area, figures, opened_by, occurred_at, opened_at, updated_at";
+const COLUMNS: &str = "id, subtype, severity, status, title, town_code, lon, lat, area, figures, opened_by, occurred_at, opened_at, updated_at, drill";
 
 fn from_row(row: &AnyRow) -> Result<Incident, ApiError> {
     let get = |i: usize| row.try_get::<String, _>(i).map_err(db_error);
@@ -130,6 +134,10 @@ fn from_row(row: &AnyRow) -> Result<Incident, ApiError> {
         occurred_at: get(11)?,
         opened_at: get(12)?,
         updated_at: get(13)?,
+        drill: row
+            .try_get::<Option<String>, _>(14)
+            .map_err(db_error)?
+            .and_then(|d| DrillId::parse("drill", &d).ok()),
     })
 }
 
@@ -177,6 +185,7 @@ pub async fn readable(
 }
 
 /// What opening an incident needs.
+#[derive(Clone)]
 pub struct NewIncident {
     pub kind: IncidentType,
     pub severity: Severity,
@@ -185,6 +194,7 @@ pub struct NewIncident {
     pub at: LonLat,
     pub area: Option<Value>,
     pub occurred_at: DateTime<Utc>,
+    pub drill: Option<DrillId>,
 }
 
 /// Inserts a new incident with its timeline entry and audit entry, in the caller's transaction.
@@ -199,7 +209,7 @@ pub async fn insert(
     let now_text = yingji_domain::time::rfc3339(now);
     let area_text = new.area.as_ref().map(Value::to_string);
     sqlx::query(&format!(
-        "INSERT INTO inc_incidents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        "INSERT INTO inc_incidents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     ))
     .bind(&id)
     .bind(new.kind.subtype)
@@ -215,6 +225,7 @@ pub async fn insert(
     .bind(yingji_domain::time::rfc3339(new.occurred_at))
     .bind(&now_text)
     .bind(&now_text)
+    .bind(new.drill.as_ref().map(DrillId::as_str))
     .execute(&mut **tx)
     .await
     .map_err(db_error)?;
@@ -292,33 +303,27 @@ pub(crate) fn publish_incident(
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents",
+    params(("drill" = Option<String>, Query, description = "Only incidents of this drill"),
+        ("format" = Option<String>, Query, description = "`geojson` for a FeatureCollection (properties are the incident's fields)")),
     responses((status = 200, description = "Incidents in the caller's jurisdiction, newest first")))]
 pub async fn list(
     State(state): State<IncidentsState>,
     Caller(principal): Caller,
-) -> ApiResult<Json<Vec<Incident>>> {
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Response> {
     require_signed_in(&principal)?;
-    let db = state.app.store.db();
-    let rows = match principal.read_scope() {
-        ReadScope::All => {
-            sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM inc_incidents ORDER BY opened_at DESC"
-            ))
-            .fetch_all(&db.reader)
-            .await
-        }
-        ReadScope::Town(town) => {
-            sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM inc_incidents WHERE town_code = $1 ORDER BY opened_at DESC"
-            ))
-            .bind(town.as_str().to_string())
-            .fetch_all(&db.reader)
-            .await
-        }
-        ReadScope::PublicOnly => return Err(ApiError::forbidden("incidents are for officers")),
-    }
-    .map_err(db_error)?;
-    Ok(Json(rows.iter().map(from_row).collect::<ApiResult<_>>()?))
+    let filter = query.filter(&principal)?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM inc_incidents{} ORDER BY opened_at DESC",
+        filter.where_clause()
+    );
+    let rows = filter
+        .bind(sqlx::query(&sql))
+        .fetch_all(&state.app.store.db().reader)
+        .await
+        .map_err(db_error)?;
+    let incidents = rows.iter().map(from_row).collect::<ApiResult<Vec<_>>>()?;
+    query.answer(&incidents)
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
@@ -366,6 +371,7 @@ pub fn parse_new(state: &IncidentsState, body: &Value) -> ApiResult<NewIncident>
     })?;
     let area = input::area("area", body.get("area"))?;
     let occurred_at = input::time("occurred_at", body.get("occurred_at"))?.unwrap_or_else(Utc::now);
+    let drill = input::drill(body.get("drill"))?;
     let title = input::text("title", body.get("title"), 200)?
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| format!("{town_name}{}", kind.name_zh()));
@@ -377,6 +383,7 @@ pub fn parse_new(state: &IncidentsState, body: &Value) -> ApiResult<NewIncident>
         at,
         area,
         occurred_at,
+        drill,
     })
 }
 

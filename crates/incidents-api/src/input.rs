@@ -107,3 +107,10 @@ pub fn time(
         .map(|t| yingji_domain::time::parse_rfc3339(field, &t))
         .transpose()
 }
+
+/// An optional drill id (`drill`): 1–64 of `A-Z a-z 0-9 _ -`.
+pub fn drill(raw: Option<&Value>) -> Result<Option<yingji_incidents::DrillId>, FieldError> {
+    text("drill", raw, yingji_incidents::DrillId::MAX_CHARS + 1)?
+        .map(|d| yingji_incidents::DrillId::parse("drill", &d))
+        .transpose()
+}

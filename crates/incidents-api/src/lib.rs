@@ -2,6 +2,8 @@
 //!
 //! * [`reports`]: field reports (灾情直报) with idempotency keys; a report opens an
 //!   incident or attaches to one, and its figures feed the incident's tally.
+//! * [`filing`]: the group-commit writer that files reports many per transaction.
+//! * [`photos`]: photo upload (content-addressed, fsynced) and serving per report.
 //! * [`incidents`]: incidents, their status, notes and timeline.
 //! * [`timeline`]: the ordered, audited, live-pushed record of everything done.
 //!
@@ -12,11 +14,15 @@
 
 mod access;
 pub mod dispatch;
+pub mod filing;
 pub mod incidents;
 mod input;
+mod listing;
 mod openapi;
+pub mod photos;
 pub mod plans;
 pub mod reports;
+mod rows;
 mod schema;
 pub mod sitrep;
 pub mod timeline;
@@ -41,6 +47,7 @@ pub struct Shared {
     towns: towns::Towns,
     plans: Vec<yingji_incidents::Plan>,
     road_router: tokio::sync::OnceCell<yingji_routing::Router>,
+    filing: filing::Filing,
 }
 
 #[derive(Clone)]
@@ -61,6 +68,14 @@ impl FromRef<IncidentsState> for AppState {
 
 /// Builds this capability's routes and OpenAPI description over the shared state.
 pub async fn mount(app: &AppState) -> Result<Module, MountError> {
+    mount_with(app, filing::FilingConfig::default()).await
+}
+
+/// [`mount`] with a chosen report writer configuration (the benchmark compares batch sizes).
+pub async fn mount_with(
+    app: &AppState,
+    filing_config: filing::FilingConfig,
+) -> Result<Module, MountError> {
     yingji_store::migrations::apply(app.store.db(), schema::MIGRATIONS).await?;
     let towns = towns::Towns::load(app.store.as_ref()).await?;
     let state = IncidentsState(Arc::new(Shared {
@@ -68,12 +83,14 @@ pub async fn mount(app: &AppState) -> Result<Module, MountError> {
         towns,
         plans: plans::load_plans()?,
         road_router: tokio::sync::OnceCell::new(),
+        filing: filing::Filing::start(app.store.db().clone(), filing_config),
     }));
     let routes = reports::router()
         .merge(incidents::router())
         .merge(dispatch::router())
         .merge(plans::router())
         .merge(sitrep::router())
+        .merge(photos::router())
         .with_state(state);
     Ok(Module {
         routes,

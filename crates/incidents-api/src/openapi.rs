@@ -6,6 +6,9 @@ use utoipa::OpenApi;
 #[openapi(
     paths(
         crate::reports::submit,
+        crate::reports::list,
+        crate::photos::upload,
+        crate::photos::download,
         crate::incidents::list,
         crate::incidents::get_one,
         crate::incidents::create,

@@ -89,4 +89,21 @@ CREATE TABLE inc_team_positions (
 CREATE UNIQUE INDEX inc_orders_one_active_per_team ON inc_orders (team_id) WHERE status NOT IN ('completed', 'cancelled')
 "#,
     ),
+    Migration::portable(
+        "incidents_0003",
+        r#"
+ALTER TABLE inc_incidents ADD COLUMN drill TEXT;
+ALTER TABLE inc_reports ADD COLUMN drill TEXT;
+CREATE INDEX inc_incidents_by_drill ON inc_incidents (drill);
+CREATE INDEX inc_reports_by_drill ON inc_reports (drill);
+CREATE INDEX inc_reports_by_received ON inc_reports (received_at);
+CREATE TABLE inc_photos (
+    sha256 TEXT PRIMARY KEY,
+    media_type TEXT NOT NULL,
+    bytes BIGINT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at TEXT NOT NULL
+)
+"#,
+    ),
 ];

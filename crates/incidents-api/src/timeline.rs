@@ -32,6 +32,41 @@ pub fn kind_tag(kind: TimelineKind) -> &'static str {
     }
 }
 
+impl TimelineEntry {
+    pub fn new(
+        incident_id: &str,
+        seq: i64,
+        kind: TimelineKind,
+        actor: &Principal,
+        summary: String,
+        data: Value,
+        at: DateTime<Utc>,
+    ) -> Self {
+        TimelineEntry {
+            incident_id: incident_id.to_string(),
+            seq,
+            at: yingji_domain::time::rfc3339(at),
+            kind: kind_tag(kind).to_string(),
+            actor: actor.username.clone(),
+            summary,
+            data,
+        }
+    }
+}
+
+/// The last sequence number of an incident's timeline (0 when empty), read inside the
+/// caller's transaction.
+pub async fn last_seq(
+    tx: &mut Transaction<'static, Any>,
+    incident_id: &str,
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM inc_timeline WHERE incident_id = $1")
+        .bind(incident_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    row.try_get::<i64, _>(0)
+}
+
 /// Appends an entry inside the caller's transaction. The caller holds the incident row
 /// (locked on PostgreSQL), so sequence numbers cannot collide.
 pub async fn append(
@@ -43,33 +78,37 @@ pub async fn append(
     data: Value,
     at: DateTime<Utc>,
 ) -> Result<TimelineEntry, sqlx::Error> {
-    let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM inc_timeline WHERE incident_id = $1")
-        .bind(incident_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    let seq: i64 = row.try_get::<i64, _>(0)? + 1;
-    let entry = TimelineEntry {
-        incident_id: incident_id.to_string(),
-        seq,
-        at: yingji_domain::time::rfc3339(at),
-        kind: kind_tag(kind).to_string(),
-        actor: actor.username.clone(),
-        summary,
-        data,
-    };
-    sqlx::query(
-        "INSERT INTO inc_timeline (incident_id, seq, at, kind, actor, summary, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&entry.incident_id)
-    .bind(entry.seq)
-    .bind(&entry.at)
-    .bind(&entry.kind)
-    .bind(&entry.actor)
-    .bind(&entry.summary)
-    .bind(entry.data.to_string())
-    .execute(&mut **tx)
-    .await?;
+    let seq = last_seq(tx, incident_id).await? + 1;
+    let entry = TimelineEntry::new(incident_id, seq, kind, actor, summary, data, at);
+    insert_many(tx, std::slice::from_ref(&entry)).await?;
     Ok(entry)
+}
+
+/// Inserts entries whose sequence numbers the caller assigned, a few hundred per statement.
+pub async fn insert_many(
+    tx: &mut Transaction<'static, Any>,
+    entries: &[TimelineEntry],
+) -> Result<(), sqlx::Error> {
+    for chunk in entries.chunks(crate::rows::ROWS_PER_STATEMENT) {
+        let sql = crate::rows::insert_sql(
+            "inc_timeline (incident_id, seq, at, kind, actor, summary, data)",
+            7,
+            chunk.len(),
+        );
+        let mut query = sqlx::query(&sql);
+        for entry in chunk {
+            query = query
+                .bind(&entry.incident_id)
+                .bind(entry.seq)
+                .bind(&entry.at)
+                .bind(&entry.kind)
+                .bind(&entry.actor)
+                .bind(&entry.summary)
+                .bind(entry.data.to_string());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 pub async fn list(db: &Db, incident_id: &str) -> Result<Vec<TimelineEntry>, sqlx::Error> {

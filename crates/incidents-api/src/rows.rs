@@ -1,0 +1,36 @@
+//! Multi-row INSERT text: one statement for many rows, so a batch costs a few round trips
+//! to the database instead of one per row.
+
+/// Rows per statement: at most 7 columns × 200 rows = 1,400 parameters, far below the
+/// limits of SQLite (32,766) and PostgreSQL (65,535).
+pub const ROWS_PER_STATEMENT: usize = 200;
+
+/// `INSERT INTO <target> VALUES ($1, …), (…)` for `rows` rows of `columns` parameters.
+pub fn insert_sql(target: &str, columns: usize, rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {target} VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("${}", row * columns + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_numbered_across_rows() {
+        assert_eq!(
+            super::insert_sql("t (a, b)", 2, 2),
+            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+        );
+    }
+}
