@@ -8,18 +8,26 @@ import { BASE_LAYERS, POINT_LAYERS, COLLECTION_OF_KIND, LEVEL_COLOURS } from './
 import { Warnings, ACTIONS } from './warnings.js';
 import { subscribe } from './live.js';
 import { details } from './popup.js';
+import { IncidentConsole } from './incidents.js';
+import { Analyses } from './analyses.js';
+import { datastreamIndex, showSensorChart } from './chart.js';
+import { scopeLabel, isTownScope } from './scope.js';
 
 const ALL_LAYERS = [...BASE_LAYERS, ...POINT_LAYERS];
 const TEMPLATE = `
 <header class="topbar">
   <div class="brand"><span class="logo">应</span><div><strong data-i18n="app.title"></strong><small data-i18n="app.subtitle"></small></div></div>
   <div class="who"><span id="who-user"></span><span id="who-scope"></span><span id="live-status" class="live"></span></div>
-  <div class="actions"><button id="lang" class="link"></button><button id="logout" class="link" data-i18n="app.logout"></button></div>
+  <div class="actions"><a class="link" href="/app/report" data-i18n="report.title"></a><button id="lang" class="link"></button><button id="logout" class="link" data-i18n="app.logout"></button></div>
 </header>
 <main class="layout">
   <div id="map" class="map"></div>
   <aside id="console" class="console">
+    <section id="incident-page" class="incident-page" hidden></section>
     <section><h2 data-i18n="console.warnings"></h2><ul id="warning-feed" class="feed"></ul></section>
+    <section><h2><span data-i18n="console.incidents"></span> <small id="incidents-scope" class="scope"></small></h2><ul id="incident-list" class="feed incidents"></ul></section>
+    <section id="chart-panel" class="chart-panel" hidden></section>
+    <section><h2 data-i18n="console.analyses"></h2><div id="analyses-panel"></div></section>
     <section><h2 data-i18n="console.layers"></h2><div id="layer-panel"></div></section>
     <section><h2 data-i18n="console.events"></h2><ul id="activity" class="activity"></ul></section>
   </aside>
@@ -34,6 +42,9 @@ export async function startApp(root, me) {
     warnings: new Warnings(),
     faults: new Set(),
     lastObservation: new Map(),
+    datastreams: new Map(),  // dataset record id -> {id, name, unit}
+    datastreamRecord: new Map(), // numeric SensorThings id -> dataset record id
+    rules: [],
   };
   const onemap = new OneMap(root.querySelector('#map'));
   window.__yingji = { ready: false, map: onemap.map };
@@ -43,7 +54,16 @@ export async function startApp(root, me) {
   onemap.raiseBoundary();
 
   const townName = (p) => (lang() === 'en' ? p.name_en ?? p.name : p.name);
-  const sensorOf = (id) => id && (state.data.sensors?.features ?? []).find((s) => s.id === id || String(id).startsWith(`${s.id}-`));
+  // Monitoring names a subject by its numeric SensorThings datastream (`datastream:12`, or 12
+  // in an observation); the dataset names sensors and their datastreams by record id.
+  const recordOf = (id) => {
+    const numeric = typeof id === 'number' ? id : /^datastream:(\d+)$/.exec(String(id))?.[1];
+    return numeric === undefined ? id : state.datastreamRecord.get(Number(numeric)) ?? id;
+  };
+  const sensorOf = (raw) => {
+    const id = raw === null || raw === undefined ? null : recordOf(raw);
+    return id && (state.data.sensors?.features ?? []).find((s) => s.id === id || String(id).startsWith(`${s.id}-`));
+  };
   const townPoint = (code) => code && (state.data.towns?.features ?? []).find((f) => f.id === code);
 
   // --- data ---
@@ -91,19 +111,27 @@ export async function startApp(root, me) {
     renderLayers();
   }
 
+  async function loadMonitoring() {
+    const [index, rules] = await Promise.all([
+      datastreamIndex(),
+      optional('/api/v1/rules').catch(() => null),
+    ]);
+    state.datastreams = index;
+    state.datastreamRecord = new Map([...index].map(([recordId, ds]) => [ds.id, recordId]));
+    state.rules = rules?.rules ?? [];
+  }
+
   async function loadAll() {
-    await Promise.all([...ALL_LAYERS.map(loadLayer), state.warnings.load().catch(() => {})]);
+    await Promise.all([...ALL_LAYERS.map(loadLayer), state.warnings.load().catch(() => {}), loadMonitoring(), incidents.loadList()]);
     drawWarnings();
   }
 
   // --- console ---
   function renderWho() {
     root.querySelector('#who-user').textContent = `${t('app.user')}: ${me.username}`;
-    const j = me.jurisdiction ?? {};
-    const scope = j.scope === 'town'
-      ? `${t('app.town')} ${townName(townPoint(j.town_code)?.properties ?? { name: j.town_code })}`
-      : t('app.district');
+    const scope = scopeLabel(me, state.data.towns?.features ?? [], townName);
     root.querySelector('#who-scope').textContent = `${t('app.jurisdiction')}: ${scope}`;
+    root.querySelector('#incidents-scope').textContent = isTownScope(me) ? `${t('console.scopeTown')} ${scope}` : t('console.scopeDistrict');
     root.querySelector('#lang').textContent = t('app.language');
   }
 
@@ -142,7 +170,9 @@ export async function startApp(root, me) {
   function warningTitle(warning) {
     if (warning.headline) return warning.headline;
     const sensor = sensorOf(warning.sensor);
-    return sensor ? `${sensor.properties.name} · ${warning.rule ?? ''}` : warning.title;
+    const rule = state.rules.find((r) => r.id === warning.rule);
+    const ruleName = rule ? (lang() === 'en' ? rule.name.en : rule.name.zh) : warning.rule ?? '';
+    return sensor ? `${sensor.properties.name} · ${ruleName}` : warning.title;
   }
 
   function fillWarningItem(item, warning) {
@@ -155,6 +185,12 @@ export async function startApp(root, me) {
     for (const button of item.querySelectorAll('button')) {
       button.textContent = t(`console.${button.dataset.action}`);
       if (button.dataset.action === 'acknowledge') button.disabled = warning.status === 'acknowledged';
+      // Escalating asks the next level now; it makes sense only while an acknowledgement
+      // is owed and the warning was not already escalated for want of one.
+      if (button.dataset.action === 'escalate') {
+        const last = warning.history?.at?.(-1);
+        button.disabled = warning.status === 'acknowledged' || (last?.action?.action ?? last?.action) === 'overdue';
+      }
     }
   }
 
@@ -232,6 +268,22 @@ export async function startApp(root, me) {
     updateLayerCounts();
   }
 
+  const teamName = (id) => (state.data.teams?.features ?? []).find((f) => f.id === id)?.properties.name ?? id;
+  const incidents = new IncidentConsole({
+    listEl: root.querySelector('#incident-list'),
+    pageEl: root.querySelector('#incident-page'),
+    onemap,
+    teamName,
+    log: (kind, text) => log(kind, text),
+  });
+  const analyses = new Analyses({
+    panel: root.querySelector('#analyses-panel'),
+    onemap,
+    towns: () => state.data.towns?.features ?? [],
+    townName,
+    nameOf: (layer, id) => (state.data[layer]?.features ?? []).find((f) => f.id === id)?.properties.name ?? id,
+  });
+
   const activity = [];
   function log(kind, text) {
     activity.unshift({ at: new Date(), kind, text });
@@ -249,13 +301,54 @@ export async function startApp(root, me) {
     renderWho();
     renderWarnings();
     renderLayers();
+    incidents.render();
+    analyses.fillTowns(me.jurisdiction?.town_code ?? '120119100');
+    analyses.render();
+    if (chartSensor) openChart(chartSensor);
+  }
+
+  // --- a sensor's last 24 hours ---
+  let chartSensor = null;
+  async function openChart(sensorId) {
+    const sensor = sensorOf(sensorId);
+    if (!sensor) return;
+    chartSensor = sensor.id;
+    const panel = root.querySelector('#chart-panel');
+    panel.hidden = false;
+    panel.dataset.sensor = sensor.id;
+    const body = document.createElement('div');
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'link';
+    close.textContent = t('chart.close');
+    close.onclick = () => { chartSensor = null; panel.hidden = true; panel.replaceChildren(); };
+    await showSensorChart(body, sensor, state.datastreams, state.rules);
+    panel.replaceChildren(close, body);
+    panel.dataset.ready = 'true';
+    panel.scrollIntoView({ block: 'nearest' });
   }
 
   // --- interaction ---
   onemap.onFeatureClick((layerId, feature, lngLat) => {
     const original = state.data[layerId]?.features.find((f) => String(f.id ?? f.properties?.id) === String(feature.id));
-    onemap.popup(lngLat, details(layerId, original?.properties ?? feature.properties));
+    const properties = original?.properties ?? feature.properties;
+    const content = details(layerId, properties);
+    if (layerId === 'sensors') {
+      content.append(popupButton('chart.open', () => openChart(properties.id)));
+    }
+    if (layerId === 'incidents') {
+      content.append(popupButton('incident.open', () => incidents.open(String(properties.id))));
+    }
+    onemap.popup(lngLat, content);
   });
+  function popupButton(label, action) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'popup-action';
+    button.textContent = t(label);
+    button.onclick = action;
+    return button;
+  }
   root.querySelector('#lang').onclick = () => setLang(lang() === 'en' ? 'zh-CN' : 'en');
   root.querySelector('#logout').onclick = async () => {
     await api('/api/v1/auth/logout', { method: 'POST' }).catch(() => {});
@@ -272,7 +365,21 @@ export async function startApp(root, me) {
   await loadAll();
   renderAll();
   for (const layer of ALL_LAYERS) onemap.setVisible(layer.id, state.visible[layer.id]);
+  // A town officer's map opens on their town; the server already limits what it holds.
+  if (isTownScope(me)) {
+    const mine = (state.data.town_areas?.features ?? []).filter((f) => String(f.id) === String(me.jurisdiction.town_code));
+    if (mine.length) onemap.fitTo({ features: mine }, { padding: 30 });
+  }
+  const openFromAddress = () => {
+    const match = /^\/app\/incidents\/([^/]+)$/.exec(location.pathname);
+    if (match) return incidents.open(decodeURIComponent(match[1]), { push: false });
+    if (incidents.current) incidents.close();
+    return null;
+  };
+  window.addEventListener('popstate', openFromAddress);
+  await openFromAddress();
   await onemap.idle();
+  Object.assign(window.__yingji, { incidents, analyses, openChart, sensorOf });
   window.__yingji.ready = true;
   window.__yingji.readyAt = performance.now();
 
@@ -286,7 +393,7 @@ export async function startApp(root, me) {
     observation(data) {
       const sensor = sensorOf(data.thing_id ?? data.sensor_id ?? data.datastream_id ?? data.datastream);
       if (!sensor) return;
-      state.lastObservation.set(sensor.id, { value: data.result ?? data.value, time: data.phenomenon_time ?? data.time ?? new Date().toISOString() });
+      state.lastObservation.set(sensor.id, { value: data.result ?? data.value, time: data.phenomenonTime ?? data.phenomenon_time ?? data.time ?? new Date().toISOString() });
       state.faults.delete(sensor.id);
       decorateSensors();
     },
@@ -309,10 +416,22 @@ export async function startApp(root, me) {
       reloadCollection(data.kind ?? data.collection);
       log(t(`layer.${COLLECTION_OF_KIND[data.kind] ?? data.collection}`), data.id ?? '');
     },
-    incident(data) { reloadCollection('incidents'); log(t('layer.incidents'), data.title ?? data.id ?? ''); },
-    report(data) { reloadCollection('incidents'); log('report', data.title ?? data.id ?? ''); },
-    order(data) { reloadCollection('teams'); log('order', data.id ?? ''); },
-    resync() { loadAll().then(renderAll); },
+    incident(data) {
+      reloadCollection('incidents');
+      if (data.id) incidents.onIncident(data);
+      log(t('layer.incidents'), data.title ?? data.id ?? '');
+    },
+    report(data) { reloadCollection('incidents'); log(t('live.report'), `${data.author ?? ''} ${data.incident_id ?? ''}`); },
+    timeline(data) { incidents.onTimeline(data); },
+    order(data) {
+      incidents.onOrder(data);
+      log(t('live.order'), `${teamName(data.team_id)} ${t(`orderStatus.${data.status}`)}`);
+    },
+    team() { reloadCollection('teams'); },
+    resync() {
+      loadAll().then(renderAll);
+      if (incidents.current) incidents.open(incidents.current.id, { push: false });
+    },
   }, (connected) => {
     const status = root.querySelector('#live-status');
     status.textContent = connected ? `● ${t('app.live')}` : t('app.offline');

@@ -27,9 +27,20 @@ export function startLogin(root) {
     error.textContent = '';
     try {
       await api('/api/v1/auth/login', { method: 'POST', body: { username: form.get('username'), password: form.get('password') } });
-      location.assign('/app');
+      location.assign(await landingPage());
     } catch (failure) {
       error.textContent = failure.status === 401 || failure.status === 400 ? t('login.failed') : failure.message;
     }
   };
+}
+
+/** Back to the page that asked for a sign-in; else an information officer's report page,
+ *  everyone else's map. */
+async function landingPage() {
+  const next = new URLSearchParams(location.search).get('next');
+  if (next && /^\/app(\/|$)/.test(next)) return next;
+  const me = await api('/api/v1/auth/me').catch(() => null);
+  const roles = me?.roles ?? [];
+  const commands = roles.some((role) => ['duty_officer', 'town_officer', 'admin'].includes(role));
+  return roles.includes('info_officer') && !commands ? '/app/report' : '/app';
 }

@@ -95,6 +95,25 @@ export class OneMap {
     });
   }
 
+  /** A line source and layer drawn above the base layers (a dispatch route, an analysis). */
+  addLine(id, paint) {
+    const add = () => {
+      this.map.addSource(id, { type: 'geojson', data: emptyCollection() });
+      this.map.addLayer({ id: `${id}-line`, type: 'line', source: id, paint, layout: { 'line-cap': 'round', 'line-join': 'round' } });
+    };
+    if (this.map.loaded() || this.map.isStyleLoaded()) add();
+    else this.ready.then(add);
+  }
+
+  /** Replaces what a line source shows: a Feature, a geometry, a FeatureCollection, or nothing. */
+  setLine(id, shape) {
+    const source = this.map.getSource(id);
+    if (!source) return;
+    if (!shape) source.setData(emptyCollection());
+    else if (shape.type === 'Feature' || shape.type === 'FeatureCollection') source.setData(shape);
+    else source.setData({ type: 'Feature', geometry: shape, properties: {} });
+  }
+
   /** Keeps the boundary line above everything added after it, except points. */
   raiseBoundary() {
     if (this.map.getLayer('county-line')) {

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { consoleScenarios } from './e2e-console.mjs';
 
 const base = process.argv[2];
 if (!base) {
@@ -163,11 +164,6 @@ if (process.env.YINGJI_E2E_LIVE) {
     check(onMap.sensorInWarning, 'its sensor is not coloured as in warning');
   });
 
-  await scenario('acknowledging a warning calls the warnings API', async () => {
-    const request = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/warnings/9001/acknowledge'));
-    await page.click('#warning-feed li[data-id="9001"] button[data-action=acknowledge]');
-    await request;
-  });
 }
 
 await scenario('the map and console are screenshotted', async () => {
@@ -185,6 +181,8 @@ await scenario('switching to English translates the page and the town labels', a
   await page.click('#lang');
   check((await page.textContent('.topbar strong')).trim() === '应急一张图', 'not back to Chinese');
 });
+
+await consoleScenarios({ base, page, scenario, check, waitReady, shots, errors, chromiumPath: CHROMIUM, password: PASSWORD });
 
 await scenario('a phone-sized viewport loads the map with the console under it', async () => {
   const phone = await browser.newPage();
