@@ -102,13 +102,15 @@ pub async fn mount_with(app: &AppState, config: CapConfig) -> Result<Module, Mou
         .timeout(config.request_timeout)
         .build()?;
     let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
-    if let Some(url) = &app.options.sms_gateway {
-        channels.push(Arc::new(HttpChannel::new(
-            "sms",
-            url,
-            delivery::Reach::Village,
-            http.clone(),
-        )));
+    let gateways = [
+        ("sms", &app.options.sms_gateway, delivery::Reach::Village),
+        ("broadcast", &app.options.broadcast_gateway, delivery::Reach::Town),
+        ("loudspeaker", &app.options.loudspeaker_gateway, delivery::Reach::Village),
+    ];
+    for (name, url, reach) in gateways {
+        if let Some(url) = url {
+            channels.push(Arc::new(HttpChannel::new(name, url, reach, http.clone())));
+        }
     }
     channels.extend(config.extra_channels.iter().cloned());
     let county = &app.registry.county;

@@ -62,21 +62,25 @@ async fn coverage(server: &TestServer, id: &str) -> Value {
     body
 }
 
-fn sms(coverage: &Value) -> Value {
+fn channel(coverage: &Value, name: &str) -> Value {
     coverage["channels"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["channel"] == "sms")
+        .find(|c| c["channel"] == name)
         .cloned()
         .unwrap_or(Value::Null)
 }
 
-/// Waits (bounded) until no SMS delivery of the warning is pending.
+fn sms(coverage: &Value) -> Value {
+    channel(coverage, "sms")
+}
+
+/// Waits (bounded) until no delivery of the warning is pending on any channel.
 async fn settled(server: &TestServer, id: &str) -> Value {
     for _ in 0..300 {
         let c = coverage(server, id).await;
-        if sms(&c)["pending"] == 0 {
+        if c["channels"].as_array().unwrap().iter().all(|ch| ch["pending"] == 0) {
             return c;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -232,5 +236,39 @@ async fn a_slow_gateway_does_not_hold_up_the_api() {
         let c = settled(&server, id).await;
         assert_eq!(sms(&c)["delivered"], 1);
         assert_eq!(c["overall"]["people_reached"], village.2);
+    }
+}
+
+#[tokio::test]
+async fn broadcast_reaches_each_town_once_and_loudspeakers_each_village() {
+    let (broadcast_url, broadcast) = start_gateway(Gateway::default()).await;
+    let (speaker_url, speakers) = start_gateway(Gateway::default()).await;
+    let configure = move |o: &mut yingji_server::ServerOptions| {
+        o.broadcast_gateway = Some(broadcast_url.clone());
+        o.loudspeaker_gateway = Some(speaker_url.clone());
+    };
+    for server in servers(configure, fast_config).await {
+        broadcast.delivered.lock().unwrap().clear();
+        speakers.delivered.lock().unwrap().clear();
+        let (area, yuyang, picked, villages) = known_area();
+        let published = draft_approve_publish(&server, draft_body("orange", area)).await;
+        let c = settled(&server, published["warning_id"].as_str().unwrap()).await;
+
+        let codes = |gateway: &Gateway| -> Vec<String> {
+            let mut codes: Vec<String> = gateway
+                .delivered
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|b| b["target"]["code"].as_str().unwrap().to_string())
+                .collect();
+            codes.sort();
+            codes
+        };
+        assert_eq!(codes(&broadcast), vec!["120119100", "120119101"]);
+        assert_eq!(codes(&speakers), villages.into_iter().collect::<Vec<_>>());
+        assert_eq!(channel(&c, "broadcast")["delivered"], 2);
+        assert_eq!(channel(&c, "sms"), Value::Null, "no SMS gateway configured");
+        assert_eq!(c["overall"]["people_reached"], yuyang + picked);
     }
 }

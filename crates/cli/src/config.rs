@@ -31,11 +31,17 @@ pub struct ServerArgs {
     /// HTTP SMS gateway for public warnings [env: YINGJI_SMS_GATEWAY]
     #[arg(long, env = "YINGJI_SMS_GATEWAY", hide_env = true)]
     pub sms_gateway: Option<String>,
+    /// HTTP controller of the emergency-broadcast system [env: YINGJI_BROADCAST_GATEWAY]
+    #[arg(long, env = "YINGJI_BROADCAST_GATEWAY", hide_env = true)]
+    pub broadcast_gateway: Option<String>,
+    /// HTTP controller of the village loudspeakers [env: YINGJI_LOUDSPEAKER_GATEWAY]
+    #[arg(long, env = "YINGJI_LOUDSPEAKER_GATEWAY", hide_env = true)]
+    pub loudspeaker_gateway: Option<String>,
     /// Externally visible base URL, for links in feeds [env: YINGJI_PUBLIC_URL]
     #[arg(long, env = "YINGJI_PUBLIC_URL", hide_env = true)]
     pub public_url: Option<String>,
     /// Optional TOML file with `listen`, `data_dir`, `database`, `mqtt`, `sms_gateway`,
-    /// `public_url` and `neighbour_feeds` keys [env: YINGJI_CONFIG]
+    /// `broadcast_gateway`, `loudspeaker_gateway`, `public_url` and `neighbour_feeds` keys [env: YINGJI_CONFIG]
     #[arg(long, env = "YINGJI_CONFIG", hide_env = true)]
     pub config: Option<PathBuf>,
 }
@@ -48,6 +54,8 @@ struct FileConfig {
     database: Option<String>,
     mqtt: Option<String>,
     sms_gateway: Option<String>,
+    broadcast_gateway: Option<String>,
+    loudspeaker_gateway: Option<String>,
     public_url: Option<String>,
     #[serde(default)]
     neighbour_feeds: Vec<String>,
@@ -85,6 +93,8 @@ impl ServerArgs {
                 mqtt: self.mqtt.clone().or(file.mqtt),
                 neighbour_feeds,
                 sms_gateway: self.sms_gateway.clone().or(file.sms_gateway),
+                broadcast_gateway: self.broadcast_gateway.clone().or(file.broadcast_gateway),
+                loudspeaker_gateway: self.loudspeaker_gateway.clone().or(file.loudspeaker_gateway),
                 public_url: self.public_url.clone().or(file.public_url),
             },
             data_dir,

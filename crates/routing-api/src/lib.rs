@@ -74,8 +74,18 @@ impl RoutingService {
     }
 }
 
+impl RoutingService {
+    /// The server's one routing service, opened by whichever module asks first: dispatch
+    /// ranks teams on the same prepared graph and the same closures as `/api/v1/routing`.
+    pub async fn shared(app: &AppState) -> Result<Self, MountError> {
+        app.services
+            .get_or_try_init(|| RoutingService::open(app.store.clone(), &app.options.data_dir))
+            .await
+    }
+}
+
 /// Builds this capability's routes and OpenAPI description over the shared state.
 pub async fn mount(app: &AppState) -> Result<Module, MountError> {
-    let service = RoutingService::open(app.store.clone(), &app.options.data_dir).await?;
+    let service = RoutingService::shared(app).await?;
     Ok(http::module(app.clone(), service))
 }

@@ -17,6 +17,7 @@ pub mod json;
 mod openapi;
 mod ops;
 mod records;
+pub mod services;
 pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -121,5 +122,6 @@ pub async fn state(
         metrics: metrics_handle(),
         events: events::EventBus::default(),
         options: Arc::new(options),
+        services: services::Services::default(),
     })
 }

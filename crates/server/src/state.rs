@@ -15,6 +15,8 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub events: crate::events::EventBus,
     pub options: Arc<ServerOptions>,
+    /// Services modules share (see [`crate::services`]).
+    pub services: crate::services::Services,
 }
 
 /// Settings the capability modules read when they mount (see `yingji serve --help`).
@@ -26,8 +28,12 @@ pub struct ServerOptions {
     pub mqtt: Option<String>,
     /// CAP feeds of neighbouring counties to read.
     pub neighbour_feeds: Vec<String>,
-    /// HTTP SMS gateway that delivers public warnings.
+    /// HTTP SMS gateway that delivers public warnings (one message per village).
     pub sms_gateway: Option<String>,
+    /// HTTP controller of the emergency-broadcast system (one message per town).
+    pub broadcast_gateway: Option<String>,
+    /// HTTP controller of the village loudspeakers (one message per village).
+    pub loudspeaker_gateway: Option<String>,
     /// The externally visible base URL, for links in feeds and CAP documents.
     pub public_url: Option<String>,
 }
