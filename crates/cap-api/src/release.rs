@@ -237,23 +237,11 @@ pub async fn publish(
         "msg_type": published.alert.msg_type.as_str(),
         "warning_id": id,
     });
-    audit::append(
-        db,
-        &mut tx,
-        audit_change(
-            &principal,
-            "publish",
-            &id,
-            Some(&before),
-            Some(summary.clone()),
-        ),
-    )
-    .await?;
-    tx.commit().await.map_err(db_error)?;
-    state
-        .app
-        .events
-        .publish("public_warning.published", None, true, summary.clone());
+    let step = ReleaseStep {
+        action: "publish",
+        event: "public_warning.published",
+    };
+    commit_release(&state, tx, &principal, step, &before, &summary).await?;
     crate::delivery::spawn(&state, deliveries);
     Ok(Json(json!({
         "warning_id": id,
@@ -311,27 +299,47 @@ pub async fn cancel(
         "warning_id": id,
         "reason": reason,
     });
-    audit::append(
-        db,
-        &mut tx,
-        audit_change(
-            &principal,
-            "cancel",
-            &id,
-            Some(&before),
-            Some(summary.clone()),
-        ),
-    )
-    .await?;
-    tx.commit().await.map_err(db_error)?;
-    state
-        .app
-        .events
-        .publish("public_warning.cancelled", None, true, summary);
+    let step = ReleaseStep {
+        action: "cancel",
+        event: "public_warning.cancelled",
+    };
+    commit_release(&state, tx, &principal, step, &before, &summary).await?;
     Ok(Json(json!({
         "warning_id": id,
         "identifier": published.alert.identifier,
         "msg_type": "Cancel",
         "xml": published.xml,
     })))
+}
+
+/// A publication step as the audit log and live clients name it.
+struct ReleaseStep {
+    action: &'static str,
+    event: &'static str,
+}
+
+/// Audits a publication step in its transaction and commits; live clients hear of it only
+/// once it is durable.
+async fn commit_release(
+    state: &CapState,
+    mut tx: Transaction<'static, Any>,
+    principal: &Principal,
+    step: ReleaseStep,
+    before: &WarningRow,
+    summary: &Value,
+) -> ApiResult<()> {
+    let change = audit_change(
+        principal,
+        step.action,
+        &before.id,
+        Some(before),
+        Some(summary.clone()),
+    );
+    audit::append(state.app.store.db(), &mut tx, change).await?;
+    tx.commit().await.map_err(db_error)?;
+    state
+        .app
+        .events
+        .publish(step.event, None, true, summary.clone());
+    Ok(())
 }

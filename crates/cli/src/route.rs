@@ -339,23 +339,7 @@ pub async fn run(command: RouteCommand) -> anyhow::Result<ExitCode> {
                 return print_json(&result["geojson"]);
             }
             let report = &result["report"];
-            println!("village\tname\ttown\tpopulation\tminutes\tnearest station");
-            for v in report["villages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|v| v["covered"] == false)
-            {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    v["village_id"].as_str().unwrap_or_default(),
-                    v["name"].as_str().unwrap_or_default(),
-                    v["town"].as_str().unwrap_or_default(),
-                    v["population"],
-                    minutes_text(&v["minutes"]),
-                    v["nearest_station"].as_str().unwrap_or("-"),
-                );
-            }
+            print_left_out(report, "covered", "nearest_station", "nearest station");
             println!(
                 "{} villages ({} people) beyond {minutes} min of every {station_type} station ({} stations)",
                 report["uncovered_villages"], report["uncovered_population"], report["stations"]
@@ -384,23 +368,7 @@ pub async fn run(command: RouteCommand) -> anyhow::Result<ExitCode> {
                 return print_json(&result["geojson"]);
             }
             let report = &result["report"];
-            println!("village\tname\ttown\tpopulation\tminutes\tnearest base");
-            for v in report["villages"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|v| v["reachable"] == false)
-            {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    v["village_id"].as_str().unwrap_or_default(),
-                    v["name"].as_str().unwrap_or_default(),
-                    v["town"].as_str().unwrap_or_default(),
-                    v["population"],
-                    minutes_text(&v["minutes"]),
-                    v["nearest_base"].as_str().unwrap_or_default(),
-                );
-            }
+            print_left_out(report, "reachable", "nearest_base", "nearest base");
             println!(
                 "{} villages ({} people) beyond {hours} h by helicopter",
                 report["unreachable_villages"], report["unreachable_population"]
@@ -507,5 +475,27 @@ pub async fn run(command: RouteCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The villages an analysis leaves out (`flag` false: not covered, not reachable), one
+/// tab-separated row each, with the nearest facility in the last column.
+fn print_left_out(report: &Value, flag: &str, nearest: &str, nearest_header: &str) {
+    println!("village\tname\ttown\tpopulation\tminutes\t{nearest_header}");
+    for v in report["villages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v[flag] == false)
+    {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            v["village_id"].as_str().unwrap_or_default(),
+            v["name"].as_str().unwrap_or_default(),
+            v["town"].as_str().unwrap_or_default(),
+            v["population"],
+            minutes_text(&v["minutes"]),
+            v[nearest].as_str().unwrap_or("-"),
+        );
     }
 }
