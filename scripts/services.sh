@@ -4,6 +4,7 @@
 # runs the browser tests of the web UI).
 # Safe to run again: everything here checks first.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -38,3 +39,11 @@ fi
 psql -h 127.0.0.1 -U postgres -d test -Atc \
   "SELECT datname FROM pg_database WHERE datname LIKE 'yingji_t_%'" |
   while read -r db; do psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE IF EXISTS \"$db\"" || true; done
+
+# The unmodified Python SensorThings client the interoperability test drives (PyPI).
+venv=target/test-python
+if ! "$venv/bin/python" -c "import frost_sta_client" 2>/dev/null; then
+  echo "installing frost-sta-client into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q frost-sta-client
+fi
