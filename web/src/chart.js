@@ -62,7 +62,8 @@ export function drawChart(observations, thresholds, { now = Date.now(), unit = '
   for (let hours = 0; hours <= 24; hours += 6) {
     const time = start + hours * 3600 * 1000;
     svg.append(element('line', { x1: x(time), x2: x(time), y1: PAD.top, y2: HEIGHT - PAD.bottom, class: 'grid' }));
-    svg.append(element('text', { x: x(time), y: HEIGHT - 8, class: 'tick x' }, hourFormat.format(time)));
+    const anchor = hours === 0 ? 'start' : hours === 24 ? 'end' : 'middle';
+    svg.append(element('text', { x: x(time), y: HEIGHT - 8, class: 'tick x', 'text-anchor': anchor }, hourFormat.format(time)));
   }
   svg.append(element('text', { x: 2, y: PAD.top + 2, class: 'tick unit' }, unit));
   for (const threshold of thresholds) {

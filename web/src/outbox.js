@@ -2,8 +2,11 @@
 // with an idempotency key made when the officer pressed "submit", then sent. A report that
 // could not reach the server stays pending and is sent again, with the same key, when the
 // browser comes back online or on the next retry tick; the server stores it once whatever
-// the number of attempts. localStorage rather than IndexedDB: a phone keeps a few dozen
-// small JSON reports, and its synchronous API cannot lose a write between two awaits.
+// the number of attempts. The reports' JSON is in localStorage (a phone keeps a few dozen
+// small reports, and its synchronous API cannot lose a write between two awaits); their
+// photos, which are large, are in IndexedDB (photos.js).
+
+import { uploadPhotos, forgetPhotos } from './photos.js';
 
 const RETRY_MS = 15000;
 
@@ -40,11 +43,13 @@ export class Outbox {
     this.listeners.add(listener);
   }
 
-  /** Keeps the report on the device with a fresh key, then tries to send everything pending. */
-  add(body) {
+  /** Keeps the report on the device under its key (made now unless given). `photos` is how
+   *  many photos were kept for it (photos.js), uploaded before the report itself. */
+  add(body, { key = newKey(), photos = 0 } = {}) {
     const entry = {
-      key: newKey(),
+      key,
       body,
+      photos,
       created_at: new Date().toISOString(),
       status: OUTCOME.pending,
       attempts: 0,
@@ -78,6 +83,7 @@ export class Outbox {
       }
       const answer = await response.json().catch(() => null);
       if (response.ok) {
+        if (entry.photos) forgetPhotos(entry.key, entry.photos).catch(() => {});
         this.update(entry.key, {
           status: OUTCOME.received,
           attempts: entry.attempts + 1,
@@ -118,11 +124,18 @@ export function newKey() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-function postReport(entry) {
+async function postReport(entry) {
+  let body = entry.body;
+  if (entry.photos) {
+    // Photo ids are their SHA-256: every retry sends the same body, as the key requires.
+    const uploaded = await uploadPhotos(entry.key, entry.photos);
+    if (uploaded.refused) return uploaded.refused;
+    body = { ...body, photos: uploaded.ids };
+  }
   return fetch('/api/v1/reports', {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'content-type': 'application/json', 'idempotency-key': entry.key },
-    body: JSON.stringify(entry.body),
+    body: JSON.stringify(body),
   });
 }

@@ -5,9 +5,13 @@ import { api, listOf } from './api.js';
 import { t, lang, setLang, onLangChange, translate } from './i18n.js';
 import { formatTime } from './time.js';
 import { OneMap } from './map.js';
-import { Outbox, OUTCOME } from './outbox.js';
+import { Outbox, OUTCOME, newKey } from './outbox.js';
+import { photosSupported, keepPhotos } from './photos.js';
 import { INCIDENT_TYPES, FIGURES, SEVERITIES } from './incident-vocabulary.js';
 import { scopeLabel } from './scope.js';
+
+/** The server's limit (yingji-incidents MAX_PHOTOS_PER_REPORT). */
+const MAX_PHOTOS = 6;
 
 const TEMPLATE = `
 <header class="topbar">
@@ -36,8 +40,8 @@ const TEMPLATE = `
     </section>
     <section>
       <h2 data-i18n="report.photos"></h2>
-      <input type="file" name="photos" accept="image/*" capture="environment" multiple disabled>
-      <p class="hint" data-i18n="report.photosUnsupported"></p>
+      <input type="file" name="photos" accept="image/jpeg,image/png,image/webp" multiple disabled>
+      <p class="hint" id="photos-note" data-i18n="report.photosUnsupported"></p>
     </section>
     <button type="submit" class="submit" data-i18n="report.submit"></button>
     <p id="report-message" class="message" role="status"></p>
@@ -138,7 +142,11 @@ export async function startReport(root, me) {
       return raw !== '' && !(Number.isInteger(Number(raw)) && Number(raw) >= 0);
     });
     if (bad) return message('report.badFigure', ` ${t(`figure.${bad}`)}`);
-    outbox.add(readForm());
+    const photos = form.elements.photos.disabled ? [] : [...form.elements.photos.files];
+    if (photos.length > MAX_PHOTOS) return message('report.tooManyPhotos');
+    const key = newKey();
+    if (photos.length) await keepPhotos(key, photos);
+    outbox.add(readForm(), { key, photos: photos.length });
     form.reset();
     fillChoices();
     message(navigator.onLine ? 'report.sending' : 'report.savedOffline');
@@ -165,6 +173,7 @@ export async function startReport(root, me) {
       li.dataset.status = entry.status;
       li.innerHTML = '<div><strong></strong> <span class="state"></span></div><div class="meta"></div>';
       li.querySelector('strong').textContent = entry.body.title ?? t(`incidentType.${entry.body.type}`);
+      if (entry.photos) li.querySelector('strong').append(` · ${entry.photos} ${t('report.photoCount')}`);
       li.querySelector('.state').textContent = t(`report.status.${entry.status}`);
       const when = entry.status === OUTCOME.received ? entry.received_at : entry.created_at;
       li.querySelector('.meta').textContent = [
@@ -204,6 +213,11 @@ export async function startReport(root, me) {
   };
   onLangChange(renderAll);
   renderAll();
+  if (await photosSupported()) {
+    form.elements.photos.disabled = false;
+    root.querySelector('#photos-note').dataset.i18n = 'report.photosKept';
+    translate(root);
+  }
   await map.idle();
   outbox.start();
   Object.assign(window.__yingji, { ready: true, readyAt: performance.now(), map: map.map, outbox, setLocation });

@@ -318,4 +318,7 @@ export default {
   'analysis.assignedCol': 'Assigned',
   'analysis.more': 'more rows:',
   'analysis.noRows': 'Everything is covered',
+  'report.photosKept': 'Photos are kept on this device and sent with the report (up to 6)',
+  'report.tooManyPhotos': 'At most 6 photos per report',
+  'report.photoCount': 'photos',
 };

@@ -318,4 +318,7 @@ export default {
   'analysis.assignedCol': '安排人数',
   'analysis.more': '另有',
   'analysis.noRows': '全部覆盖',
+  'report.photosKept': '照片先保存在本机，随报告一同发送（最多6张）',
+  'report.tooManyPhotos': '每份报告最多6张照片',
+  'report.photoCount': '张照片',
 };
