@@ -77,6 +77,21 @@ impl<'de> Deserialize<'de> for Secs {
     }
 }
 
+/// Stored logs keep times as plain seconds (`"at": 5400`); scenario files never do, so that
+/// a bare number in a scenario cannot be mistaken for minutes or hours.
+pub mod as_seconds {
+    use super::Secs;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(secs: &Secs, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(secs.0)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Secs, D::Error> {
+        i64::deserialize(d).map(Secs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

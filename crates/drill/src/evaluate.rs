@@ -60,6 +60,7 @@ impl EventKind {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DrillEvent {
+    #[serde(with = "crate::duration::as_seconds")]
     pub at: Secs,
     pub kind: EventKind,
     /// The thing it is about: a datastream, warning, incident, order or team id.
@@ -379,6 +380,15 @@ mod tests {
         assert_eq!(e.metric("warning_coverage").unwrap().met, Some(false));
         assert_eq!(value("evacuation_completeness"), 0.6);
         assert_eq!(e.teams_used, vec!["team-029".to_string()]);
+    }
+
+    #[test]
+    fn a_stored_log_reads_back() {
+        let e = event(90, EventKind::TeamOnScene, "o1");
+        let text = serde_json::to_string(&[&e]).unwrap();
+        assert!(text.contains(r#""at":5400"#), "{text}");
+        let back: Vec<DrillEvent> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, vec![e]);
     }
 
     #[test]
