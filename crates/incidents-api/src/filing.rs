@@ -561,3 +561,7 @@ fn drill_mismatch(id: &str, incident_drill: &Option<DrillId>) -> String {
         None => format!("incident {id} is a real incident, not part of a drill; report drills on drill incidents"),
     }
 }
+
+#[cfg(test)]
+#[path = "filing_tests.rs"]
+mod tests;

@@ -76,7 +76,7 @@ pub async fn mount_with(
     app: &AppState,
     filing_config: filing::FilingConfig,
 ) -> Result<Module, MountError> {
-    yingji_store::migrations::apply(app.store.db(), schema::MIGRATIONS).await?;
+    schema::apply(app.store.db()).await?;
     let towns = towns::Towns::load(app.store.as_ref()).await?;
     let state = IncidentsState(Arc::new(Shared {
         app: app.clone(),

@@ -116,7 +116,7 @@ impl Filter {
         query
     }
 
-    pub fn len(&self) -> usize {
+    pub fn parameters(&self) -> usize {
         self.conditions.len()
     }
 }

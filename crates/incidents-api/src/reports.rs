@@ -207,7 +207,7 @@ pub async fn list(
     let sql = format!(
         "SELECT body FROM inc_reports{} ORDER BY received_at DESC, id LIMIT ${}",
         filter.where_clause(),
-        filter.len() + 1
+        filter.parameters() + 1
     );
     let rows = filter
         .bind(sqlx::query(&sql))

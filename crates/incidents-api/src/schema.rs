@@ -107,3 +107,8 @@ CREATE TABLE inc_photos (
 "#,
     ),
 ];
+
+/// Applies this module's migrations.
+pub async fn apply(db: &yingji_store::Db) -> Result<(), yingji_store::StoreError> {
+    yingji_store::migrations::apply(db, MIGRATIONS).await
+}

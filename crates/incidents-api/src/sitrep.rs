@@ -1,5 +1,6 @@
 //! Situation reports (首报, 续报, 终报) generated from an incident's figures and timeline,
-//! served as printable zh-CN HTML.
+//! served as printable zh-CN HTML or as a Word document (.docx) — one report model, two
+//! renderers (see `yingji_incidents::report`).
 
 use crate::incidents::{self, db_error, status_zh};
 use crate::timeline;
@@ -26,6 +27,8 @@ pub fn router() -> Router<IncidentsState> {
 pub struct SitrepQuery {
     pub kind: Option<String>,
     pub number: Option<u32>,
+    /// `html` (default) or `docx`.
+    pub format: Option<String>,
 }
 
 fn time(field: &str, raw: &str) -> ApiResult<DateTime<Utc>> {
@@ -34,8 +37,9 @@ fn time(field: &str, raw: &str) -> ApiResult<DateTime<Utc>> {
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/situation-report", tag = "incidents",
     params(("kind" = Option<String>, Query, description = "first (首报, default), follow_up (续报) or final (终报)"),
-        ("number" = Option<u32>, Query, description = "The number of a follow-up report")),
-    responses((status = 200, description = "Printable zh-CN HTML"), (status = 409, description = "A final report needs a closed incident")))]
+        ("number" = Option<u32>, Query, description = "The number of a follow-up report"),
+        ("format" = Option<String>, Query, description = "html (default, printable page) or docx (Word document)")),
+    responses((status = 200, description = "Printable zh-CN HTML, or a .docx with format=docx"), (status = 409, description = "A final report needs a closed incident")))]
 pub async fn situation_report(
     State(state): State<IncidentsState>,
     Caller(principal): Caller,
@@ -48,6 +52,13 @@ pub async fn situation_report(
         Some(raw) => ReportKind::parse(raw).ok_or_else(|| {
             ApiError::new("invalid_query", "kind is first, follow_up or final").field("kind")
         })?,
+    };
+    let docx = match query.format.as_deref() {
+        None | Some("html") => false,
+        Some("docx") => true,
+        Some(_) => {
+            return Err(ApiError::new("invalid_query", "format is html or docx").field("format"))
+        }
     };
     let status = incident.status();
     if kind == ReportKind::Final && status != yingji_domain::incident::IncidentStatus::Closed {
@@ -86,9 +97,30 @@ pub async fn situation_report(
         figures: incident.figures.clone(),
         timeline,
     };
+    if !docx {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            report.to_html(),
+        )
+            .into_response());
+    }
+    let file = report.to_docx().map_err(|e| {
+        tracing::error!(error = %e, "situation report .docx");
+        ApiError::internal()
+    })?;
+    let kind_tag = query.kind.as_deref().unwrap_or("first");
     Ok((
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        report.to_html(),
+        [
+            (
+                header::CONTENT_TYPE,
+                yingji_incidents::docx::MEDIA_TYPE.to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}-{kind_tag}.docx\"", incident.id),
+            ),
+        ],
+        file,
     )
         .into_response())
 }

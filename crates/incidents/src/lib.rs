@@ -7,13 +7,15 @@
 //! * [`plans`]: emergency plans (应急预案) as data, and their activation into tasks.
 //! * [`drill`]: drill ids that mark exercise traffic apart from real emergencies.
 //! * [`photo`]: accepted photo types (by signature) and size limits.
-//! * [`report`]: situation reports (首报, 续报, 终报) rendered from figures and timeline.
+//! * [`report`]: situation reports (首报, 续报, 终报) rendered from figures and timeline,
+//!   as one model of blocks that [`report::SituationReport::to_html`] and [`docx`] render.
 //!
 //! Architecture invariant: no I/O, storage, HTTP, async runtime or clock; every time
 //! arrives as a parameter.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod docx;
 pub mod drill;
 pub mod figures;
 pub mod orders;

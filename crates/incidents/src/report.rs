@@ -104,50 +104,99 @@ impl SituationReport {
             .collect()
     }
 
-    pub fn to_html(&self) -> String {
-        let mut html = String::from(
-            "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-             <style>body{font-family:\"SimSun\",serif;max-width:42em;margin:2em auto;line-height:1.8}\
-             h1{text-align:center;font-size:1.6em}table{border-collapse:collapse;width:100%}\
-             td,th{border:1px solid #000;padding:.2em .5em}@media print{body{margin:0}}</style>",
-        );
-        html.push_str(&format!(
-            "<title>{}</title></head><body>\n",
-            escape(&self.heading())
-        ));
-        html.push_str(&format!("<h1>{}</h1>\n", escape(&self.heading())));
-        html.push_str(&format!(
-            "<p>报送单位：{}　报送时间：{}　事件编号：{}</p>\n",
-            escape(&self.issuer),
-            shanghai(self.issued_at),
-            escape(&self.incident_id)
-        ));
-        html.push_str(&format!(
-            "<h2>一、基本情况</h2>\n<p>{}</p>\n",
-            escape(&self.summary())
-        ));
-        html.push_str("<h2>二、灾情数据</h2>\n");
+    /// The report's content in order, for every renderer: title, issuer line, the three
+    /// sections (基本情况, 灾情数据, 处置情况).
+    pub fn blocks(&self) -> Vec<Block> {
+        let mut blocks = vec![
+            Block::Title(self.heading()),
+            Block::Meta(format!(
+                "报送单位：{}　报送时间：{}　事件编号：{}",
+                self.issuer,
+                shanghai(self.issued_at),
+                self.incident_id
+            )),
+            Block::Section("一、基本情况".into()),
+            Block::Paragraph(self.summary()),
+            Block::Section("二、灾情数据".into()),
+        ];
         let lines = self.figure_lines();
         if lines.is_empty() {
-            html.push_str("<p>暂无人员伤亡及损失报告。</p>\n");
+            blocks.push(Block::Paragraph("暂无人员伤亡及损失报告。".into()));
         }
-        for line in lines {
-            html.push_str(&format!("<p>{}</p>\n", escape(&line)));
-        }
-        html.push_str(
-            "<h2>三、处置情况</h2>\n<table><tr><th>时间</th><th>人员</th><th>事项</th></tr>\n",
-        );
-        for entry in &self.timeline {
-            html.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                shanghai(entry.at),
-                escape(&entry.who),
-                escape(&entry.text)
-            ));
-        }
-        html.push_str("</table>\n</body></html>\n");
-        html
+        blocks.extend(lines.into_iter().map(Block::Paragraph));
+        blocks.push(Block::Section("三、处置情况".into()));
+        blocks.push(Block::Table {
+            header: vec!["时间".into(), "人员".into(), "事项".into()],
+            rows: self
+                .timeline
+                .iter()
+                .map(|e| vec![shanghai(e.at), e.who.clone(), e.text.clone()])
+                .collect(),
+        });
+        blocks
     }
+
+    /// A printable HTML page.
+    pub fn to_html(&self) -> String {
+        render_html(&self.heading(), &self.blocks())
+    }
+
+    /// A Word document (.docx).
+    pub fn to_docx(&self) -> Result<Vec<u8>, crate::docx::DocxError> {
+        crate::docx::render(&self.blocks())
+    }
+}
+
+/// One piece of a rendered document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// The document's heading, centred.
+    Title(String),
+    /// The line under the title: who reports, when, which incident.
+    Meta(String),
+    /// A numbered section heading.
+    Section(String),
+    Paragraph(String),
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+}
+
+fn render_html(title: &str, blocks: &[Block]) -> String {
+    let mut html = String::from(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <style>body{font-family:\"SimSun\",serif;max-width:42em;margin:2em auto;line-height:1.8}\
+         h1{text-align:center;font-size:1.6em}table{border-collapse:collapse;width:100%}\
+         td,th{border:1px solid #000;padding:.2em .5em}@media print{body{margin:0}}</style>",
+    );
+    html.push_str(&format!("<title>{}</title></head><body>\n", escape(title)));
+    for block in blocks {
+        match block {
+            Block::Title(text) => html.push_str(&format!("<h1>{}</h1>\n", escape(text))),
+            Block::Meta(text) | Block::Paragraph(text) => {
+                html.push_str(&format!("<p>{}</p>\n", escape(text)))
+            }
+            Block::Section(text) => html.push_str(&format!("<h2>{}</h2>\n", escape(text))),
+            Block::Table { header, rows } => {
+                html.push_str("<table><tr>");
+                for cell in header {
+                    html.push_str(&format!("<th>{}</th>", escape(cell)));
+                }
+                html.push_str("</tr>\n");
+                for row in rows {
+                    html.push_str("<tr>");
+                    for cell in row {
+                        html.push_str(&format!("<td>{}</td>", escape(cell)));
+                    }
+                    html.push_str("</tr>\n");
+                }
+                html.push_str("</table>\n");
+            }
+        }
+    }
+    html.push_str("</body></html>\n");
+    html
 }
 
 /// Escapes text for HTML and XML element content and attribute values.
@@ -254,5 +303,92 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("lang=\"zh-CN\""));
+    }
+
+    /// Reads a zip entry of the .docx as text.
+    fn entry(docx: &[u8], name: &str) -> Option<String> {
+        use std::io::Read;
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx)).unwrap();
+        let mut file = archive.by_name(name).ok()?;
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        Some(text)
+    }
+
+    /// The text of every `w:t` element, after checking the whole part is well-formed XML.
+    fn word_text(xml: &str) -> String {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let (mut text, mut inside) = (String::new(), false);
+        loop {
+            match reader.read_event().expect("well-formed XML") {
+                quick_xml::events::Event::Start(e) => inside = e.name().as_ref() == "w:t",
+                quick_xml::events::Event::Text(t) if inside => {
+                    text.push_str(&t.into_inner());
+                }
+                quick_xml::events::Event::GeneralRef(r) if inside => {
+                    let name = r.into_inner().to_string();
+                    text.push_str(match name.as_str() {
+                        "lt" => "<",
+                        "gt" => ">",
+                        "amp" => "&",
+                        "quot" => "\"",
+                        _ => "'",
+                    });
+                }
+                quick_xml::events::Event::End(_) => inside = false,
+                quick_xml::events::Event::Eof => break,
+                _ => {}
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn the_docx_is_a_word_package_with_the_figures_and_the_timeline() {
+        let report = report(ReportKind::FollowUp);
+        let docx = report.to_docx().unwrap();
+        assert_eq!(&docx[..4], b"PK\x03\x04", "a zip file");
+        let types = entry(&docx, "[Content_Types].xml").expect("[Content_Types].xml");
+        assert!(types.contains("/word/document.xml"), "{types}");
+        assert!(entry(&docx, "_rels/.rels")
+            .unwrap()
+            .contains("word/document.xml"));
+        let document = entry(&docx, "word/document.xml").expect("word/document.xml");
+        let text = word_text(&document);
+        assert!(text.contains("关于渔阳镇洪涝灾害的续报（第2期）"), "{text}");
+        for line in report.figure_lines() {
+            assert!(text.contains(&line), "{line} in {text}");
+        }
+        assert!(text.contains("受伤5人"), "{text}");
+        assert!(
+            text.contains("派出<救援队>"),
+            "escaped in XML, read back whole: {text}"
+        );
+        assert!(
+            text.contains("2026-07-30 10:00:00"),
+            "timeline in Beijing time: {text}"
+        );
+    }
+
+    #[test]
+    fn html_and_docx_render_the_same_blocks() {
+        let report = report(ReportKind::First);
+        let html = report.to_html();
+        let document = crate::docx::document_xml(&report.blocks());
+        for block in report.blocks() {
+            let texts = match block {
+                Block::Title(t) | Block::Meta(t) | Block::Section(t) | Block::Paragraph(t) => {
+                    vec![t]
+                }
+                Block::Table { header, rows } => header
+                    .into_iter()
+                    .chain(rows.into_iter().flatten())
+                    .collect(),
+            };
+            for text in texts {
+                assert!(html.contains(&escape(&text)), "{text} in HTML");
+                assert!(document.contains(&escape(&text)), "{text} in docx");
+            }
+        }
     }
 }
