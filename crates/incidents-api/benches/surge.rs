@@ -72,11 +72,11 @@ async fn surge(config: FilingConfig) -> Run {
                         .header("Idempotency-Key", &key)
                         .json(&body)
                 };
-                if n == 0 && officer % 17 == 0 {
+                if n == 0 && officer.is_multiple_of(17) {
                     requests += 1;
                     let _ = send().timeout(Duration::from_millis(1)).send().await;
                 }
-                let attempts = if (officer * REPORTS_EACH + n) % 5 == 0 {
+                let attempts = if (officer * REPORTS_EACH + n).is_multiple_of(5) {
                     2
                 } else {
                     1

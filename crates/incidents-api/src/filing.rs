@@ -20,7 +20,7 @@ use crate::timeline::{self, TimelineEntry};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use tokio::sync::{mpsc, oneshot};
 use yingji_domain::incident::{IncidentStatus, TimelineKind};
 use yingji_domain::Principal;
@@ -154,10 +154,8 @@ async fn answer_after_failure(
     error: ApiError,
 ) -> ApiResult<Filed> {
     let stored = async {
-        let mut tx = db.begin_write().await?;
-        let keys = stored_keys(&mut tx, std::slice::from_ref(submission)).await;
-        drop(tx);
-        Ok::<_, ApiError>(keys.map_err(db_error)?)
+        let mut tx = db.writer.begin().await?;
+        stored_keys(&mut tx, std::slice::from_ref(submission)).await
     };
     match stored.await {
         Ok(keys) => match keys.get(&(
@@ -222,46 +220,48 @@ impl FirstAnswer {
 
 type ActorKey = (String, String);
 
-/// The stored answers for the keys of these submissions, read inside the transaction.
+/// The stored answers for the keys of these submissions, read inside the transaction,
+/// actor by actor so that the lookups use the (actor, idem_key) primary key.
 async fn stored_keys(
     tx: &mut Transaction<'static, Any>,
     submissions: &[Submission],
 ) -> Result<HashMap<ActorKey, FirstAnswer>, sqlx::Error> {
-    let wanted: HashSet<ActorKey> = submissions
-        .iter()
-        .map(|s| (s.principal.username.clone(), s.key.clone()))
-        .collect();
-    let keys: BTreeSet<&str> = wanted.iter().map(|(_, key)| key.as_str()).collect();
-    let keys: Vec<&str> = keys.into_iter().collect();
+    let mut keys_by_actor: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for s in submissions {
+        keys_by_actor
+            .entry(s.principal.username.as_str())
+            .or_default()
+            .insert(s.key.as_str());
+    }
     let mut found = HashMap::new();
-    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT actor, idem_key, content_hash, status, response FROM inc_idempotency WHERE idem_key IN ({})",
-            placeholders.join(",")
-        );
-        let mut query = sqlx::query(&sql);
-        for key in chunk {
-            query = query.bind(*key);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
-            let actor_key: ActorKey = (row.try_get(0)?, row.try_get(1)?);
-            if !wanted.contains(&actor_key) {
-                continue;
-            }
-            let status: i64 = row.try_get(3)?;
-            let response: String = row.try_get(4)?;
-            found.insert(
-                actor_key,
-                FirstAnswer {
-                    hash: row.try_get(2)?,
-                    status: u16::try_from(status)
-                        .ok()
-                        .and_then(|s| StatusCode::from_u16(s).ok())
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    answer: serde_json::from_str(&response).unwrap_or(Value::Null),
-                },
+    for (actor, keys) in keys_by_actor {
+        let keys: Vec<&str> = keys.into_iter().collect();
+        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+            let placeholders: Vec<String> =
+                (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT idem_key, content_hash, status, response FROM inc_idempotency WHERE actor = $1 AND idem_key IN ({})",
+                placeholders.join(",")
             );
+            let mut query = sqlx::query(&sql).bind(actor);
+            for key in chunk {
+                query = query.bind(*key);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                let status: i64 = row.try_get(2)?;
+                let response: String = row.try_get(3)?;
+                found.insert(
+                    (actor.to_string(), row.try_get(0)?),
+                    FirstAnswer {
+                        hash: row.try_get(1)?,
+                        status: u16::try_from(status)
+                            .ok()
+                            .and_then(|s| StatusCode::from_u16(s).ok())
+                            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                        answer: serde_json::from_str(&response).unwrap_or(Value::Null),
+                    },
+                );
+            }
         }
     }
     Ok(found)

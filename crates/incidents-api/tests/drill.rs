@@ -91,7 +91,7 @@ async fn drill_reports_and_incidents_are_marked_listed_apart_and_never_mixed_wit
             .get("/api/v1/incidents?drill=flood-2026_07", Some(&duty))
             .await
             .1;
-        assert_eq!(ids(listed), [drill_incident.clone()]);
+        assert_eq!(ids(listed), vec![drill_incident.to_string()]);
         assert_eq!(
             server
                 .get("/api/v1/incidents", Some(&duty))
