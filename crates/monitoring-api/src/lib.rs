@@ -111,7 +111,7 @@ pub async fn mount_with_handle(app: &AppState) -> Result<(Module, MonitoringStat
     tokio::spawn(monitor::run(state.clone(), committed_rx));
     tokio::spawn(monitor::ticker(state.clone()));
     if let Some(url) = app.options.mqtt.clone() {
-        mqtt::start(state.clone(), &url).map_err(MountError::Seed)?;
+        mqtt::start(state.clone(), &url, mqtt::rate_from_env()).map_err(MountError::Seed)?;
     }
     let routes = sta::router().merge(api::router()).with_state(state.clone());
     Ok((

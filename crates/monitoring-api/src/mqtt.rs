@@ -3,11 +3,18 @@
 //! acknowledges it (PUBACK) only after it is committed. Bad messages are logged and counted
 //! (`yingji_mqtt_rejected_total{reason}`), never fatal. A per-datastream token bucket keeps
 //! one flooding sensor from crowding out the others.
+//!
+//! The session is MQTT 5 so that it can announce a large Receive Maximum: the broker keeps
+//! at most that many unacknowledged QoS 1 messages in flight to us, and since a PUBACK waits
+//! for the commit, a small window (MQTT 3.1.1 brokers default to 20, Mosquitto included)
+//! would cap ingest at window ÷ commit time. Senders may use MQTT 3.1.1 or 5.
 
 use crate::sta::observations;
 use crate::MonitoringState;
 use chrono::Utc;
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS};
+use rumqttc::v5::mqttbytes::v5::{Packet, Publish};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -15,10 +22,36 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_RATE_PER_SEC: f64 = 20.0;
 /// Burst allowance on top of the rate.
 pub const BURST: f64 = 100.0;
+/// Unacknowledged messages the broker may have in flight to us (MQTT 5 Receive Maximum):
+/// enough to keep the group-commit writer fed while earlier messages are being committed.
+pub const RECEIVE_MAXIMUM: u16 = 8192;
 
-/// Starts the subscriber in the background. Errors only for a malformed URL; an unreachable
+/// The running subscriber. Dropping the handle leaves it running; [`MqttIngest::stop`] ends it.
+pub struct MqttIngest {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MqttIngest {
+    /// Disconnects from the broker. Messages not yet acknowledged are redelivered by the
+    /// broker to the next session; nothing acknowledged is lost.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+/// The per-datastream rate limit: `YINGJI_MQTT_RATE` messages per second, or the default.
+pub fn rate_from_env() -> f64 {
+    std::env::var("YINGJI_MQTT_RATE")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .filter(|r: &f64| r.is_finite() && *r > 0.0)
+        .unwrap_or(DEFAULT_RATE_PER_SEC)
+}
+
+/// Starts the subscriber in the background, each datastream limited to `rate_per_sec`
+/// messages per second (plus [`BURST`]). Errors only for a malformed URL; an unreachable
 /// broker is retried forever (logged).
-pub fn start(state: MonitoringState, url: &str) -> Result<(), String> {
+pub fn start(state: MonitoringState, url: &str, rate_per_sec: f64) -> Result<MqttIngest, String> {
     let (host, port) = parse_url(url)?;
     let client_id = format!(
         "yingji-{}-{}",
@@ -28,14 +61,11 @@ pub fn start(state: MonitoringState, url: &str) -> Result<(), String> {
     let mut options = MqttOptions::new(client_id, host, port);
     options.set_keep_alive(Duration::from_secs(30));
     options.set_manual_acks(true);
-    options.set_max_packet_size(256 * 1024, 256 * 1024);
-    let (client, mut eventloop) = AsyncClient::new(options, 4096);
-    let rate = std::env::var("YINGJI_MQTT_RATE")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(DEFAULT_RATE_PER_SEC);
-    tokio::spawn(async move {
-        let mut buckets = Buckets::new(rate);
+    options.set_max_packet_size(Some(256 * 1024));
+    options.set_receive_maximum(Some(RECEIVE_MAXIMUM));
+    let (client, mut eventloop) = AsyncClient::new(options, usize::from(RECEIVE_MAXIMUM));
+    let task = tokio::spawn(async move {
+        let mut buckets = Buckets::new(rate_per_sec);
         loop {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
@@ -56,7 +86,7 @@ pub fn start(state: MonitoringState, url: &str) -> Result<(), String> {
             }
         }
     });
-    Ok(())
+    Ok(MqttIngest { task })
 }
 
 fn parse_url(url: &str) -> Result<(String, u16), String> {
@@ -85,13 +115,15 @@ pub fn datastream_of_topic(topic: &str) -> Option<i64> {
 
 fn reject(client: &AsyncClient, publish: &Publish, reason: &'static str, detail: String) {
     metrics::counter!("yingji_mqtt_rejected_total", "reason" => reason).increment(1);
-    tracing::warn!(topic = %publish.topic, reason, %detail, "MQTT message rejected");
+    let topic = String::from_utf8_lossy(&publish.topic);
+    tracing::warn!(%topic, reason, %detail, "MQTT message rejected");
     // Acknowledge anyway: redelivering a message that can never be stored helps nobody.
     let _ = client.try_ack(publish);
 }
 
 fn handle(state: &MonitoringState, client: &AsyncClient, buckets: &mut Buckets, publish: Publish) {
-    let Some(datastream) = datastream_of_topic(&publish.topic) else {
+    let topic = std::str::from_utf8(&publish.topic).unwrap_or_default();
+    let Some(datastream) = datastream_of_topic(topic) else {
         // Other SensorThings topics (reads, other entity sets) are not ingest.
         let _ = client.try_ack(&publish);
         return;

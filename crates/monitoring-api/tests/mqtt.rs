@@ -12,11 +12,12 @@ use yingji_domain::time::rfc3339;
 use yingji_monitoring_api::MonitoringState;
 use yingji_server::testing::servers_with;
 
-#[tokio::test]
-async fn observations_published_over_mqtt_are_stored_and_bad_ones_counted() {
+/// The broker of `YINGJI_TEST_MQTT` as (url, host, port); None (test skipped) when unset,
+/// a failure when set and unreachable.
+async fn broker() -> Option<(String, String, u16)> {
     let Ok(url) = std::env::var("YINGJI_TEST_MQTT") else {
         eprintln!("note: YINGJI_TEST_MQTT is not set; skipping the MQTT end-to-end test");
-        return;
+        return None;
     };
     let (host, port) = url
         .trim_start_matches("mqtt://")
@@ -26,6 +27,24 @@ async fn observations_published_over_mqtt_are_stored_and_bad_ones_counted() {
     tokio::net::TcpStream::connect((host.as_str(), port))
         .await
         .unwrap_or_else(|e| panic!("broker {url} unreachable: {e}"));
+    Some((url, host, port))
+}
+
+/// A QoS 1 publisher whose event loop runs in the background.
+fn publisher(host: &str, port: u16, name: &str) -> AsyncClient {
+    let mut options = MqttOptions::new(format!("{name}-{}", std::process::id()), host, port);
+    options.set_keep_alive(Duration::from_secs(10));
+    options.set_inflight(1000);
+    let (client, mut eventloop) = AsyncClient::new(options, 2048);
+    tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
+    client
+}
+
+#[tokio::test]
+async fn observations_published_over_mqtt_are_stored_and_bad_ones_counted() {
+    let Some((url, host, port)) = broker().await else {
+        return;
+    };
     let states: Arc<Mutex<Vec<MonitoringState>>> = Arc::default();
     let captured = states.clone();
     let mqtt = url.clone();
@@ -133,4 +152,76 @@ async fn observations_published_over_mqtt_are_stored_and_bad_ones_counted() {
         "the broker acknowledged our QoS 1 publications"
     );
     drop(states);
+}
+
+#[tokio::test]
+async fn a_flooding_sensor_is_limited_while_the_others_get_through() {
+    let Some((url, host, port)) = broker().await else {
+        return;
+    };
+    let client = publisher(&host, port, "yingji-test-flood");
+    for h in common::harnesses().await {
+        let s = &h.server;
+        let feeder = s.token("feeder").await;
+        let feeder = feeder.as_str();
+        let gauge = |n: u32| {
+            let path = format!("/sta/v1.1/Datastreams?$filter=properties/record_id%20eq%20'thing-rain-{n:03}-precipitation'");
+            async move {
+                let (_, found) = s.get(&path, Some(feeder)).await;
+                found["value"][0]["@iot.id"].as_i64().expect("seeded gauge")
+            }
+        };
+        let (flooder, neighbour, marker) = (gauge(2).await, gauge(3).await, gauge(4).await);
+        let topic = |ds: i64| format!("v1.1/Datastreams({ds})/Observations");
+        let stored = |ds: i64, result: f64| {
+            let path = format!(
+                "/sta/v1.1/Datastreams({ds})/Observations?$filter=result%20eq%20{result}&$count=true&$top=0"
+            );
+            async move {
+                let (_, page) = s.get(&path, Some(feeder)).await;
+                page["@iot.count"].as_i64().unwrap()
+            }
+        };
+        // Practically no refill: the flooder gets exactly its burst allowance.
+        let ingest = yingji_monitoring_api::mqtt::start(h.monitoring.clone(), &url, 1e-6).unwrap();
+        let observation = |result: f64| {
+            json!({"phenomenonTime": rfc3339(Utc::now()), "result": result}).to_string()
+        };
+        // Subscribed once a probe is stored (nothing published before that is kept).
+        common::eventually(|| async {
+            client
+                .publish(topic(marker), QoS::AtLeastOnce, false, observation(0.125))
+                .await
+                .unwrap();
+            (stored(marker, 0.125).await >= 1).then_some(())
+        })
+        .await;
+
+        for _ in 0..1000 {
+            client
+                .publish(topic(flooder), QoS::AtLeastOnce, false, observation(0.25))
+                .await
+                .unwrap();
+        }
+        // Published after the whole flood, on other topics: still stored.
+        client
+            .publish(topic(neighbour), QoS::AtLeastOnce, false, observation(0.75))
+            .await
+            .unwrap();
+        client
+            .publish(topic(marker), QoS::AtLeastOnce, false, observation(0.5))
+            .await
+            .unwrap();
+        common::eventually(|| async {
+            (stored(neighbour, 0.75).await == 1 && stored(marker, 0.5).await == 1).then_some(())
+        })
+        .await;
+        // The server reads one connection in order: once the last marker is stored, every
+        // flood message has been decided (stored or refused), and only the burst got through.
+        common::eventually(|| async {
+            (stored(flooder, 0.25).await == yingji_monitoring_api::mqtt::BURST as i64).then_some(())
+        })
+        .await;
+        ingest.stop();
+    }
 }

@@ -1,7 +1,11 @@
 //! Durable observation ingest: one writer task takes batches from a channel, groups whatever
-//! is queued into one transaction of multi-row INSERTs (group commit: SQLite has one writer,
-//! and one fsync per batch instead of per observation is what reaches high rates), commits,
-//! and only then answers each submitter and hands the observations to the rule engine.
+//! is queued into one transaction (group commit: SQLite has one writer, and one fsync per
+//! group instead of per observation is what reaches high rates), commits, and only then
+//! answers each submitter and hands the observations to the rule engine.
+
+mod table;
+
+pub use table::ObservationTable;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
@@ -9,8 +13,6 @@ use yingji_monitoring::{DatastreamId, Observation};
 use yingji_store::sqlx_error as sqlx;
 use yingji_store::Db;
 
-/// Rows per INSERT statement: 5 parameters each stays far below both backends' limits.
-const ROWS_PER_STATEMENT: usize = 400;
 /// Rows per transaction: large enough to amortise the commit, small enough for latency.
 const ROWS_PER_COMMIT: usize = 20_000;
 
@@ -57,8 +59,9 @@ impl Ingest {
         let row = sqlx::query_as::<_, (i64,)>("SELECT COALESCE(MAX(id), 0) FROM sta_observations")
             .fetch_one(&db.reader)
             .await?;
+        let table = ObservationTable::open(&db).await?;
         let (queue, receiver) = mpsc::channel(4096);
-        tokio::spawn(writer(db, receiver, row.0 + 1, committed));
+        tokio::spawn(writer(table, receiver, row.0 + 1, committed));
         Ok(Ingest { queue })
     }
 
@@ -84,7 +87,7 @@ impl Ingest {
 }
 
 async fn writer(
-    db: Db,
+    table: ObservationTable,
     mut receiver: mpsc::Receiver<Pending>,
     mut next_id: i64,
     committed: mpsc::Sender<Vec<Committed>>,
@@ -112,7 +115,7 @@ async fn writer(
                 row: *row,
             })
             .collect();
-        let outcome = insert_batch(&db, &all).await;
+        let outcome = table.insert(&all).await;
         metrics::counter!("yingji_observations_committed_total").increment(rows as u64);
         let mut offset = 0;
         for pending in group {
@@ -129,49 +132,6 @@ async fn writer(
             tracing::warn!("rule engine stopped; observations are stored but not evaluated");
         }
     }
-}
-
-/// One transaction of multi-row INSERTs: the raw store path, also the benchmark ceiling.
-pub async fn insert_batch(db: &Db, rows: &[Committed]) -> Result<(), sqlx::Error> {
-    let mut tx = db.writer.begin().await?;
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let sql = insert_sql(chunk.len());
-        let mut query = sqlx::query(&sql);
-        for c in chunk {
-            let o = &c.row.observation;
-            query = query
-                .bind(c.id)
-                .bind(o.datastream().0 as i64)
-                .bind(yingji_domain::time::rfc3339(o.phenomenon_time()))
-                .bind(o.result())
-                .bind(c.row.result_time.map(yingji_domain::time::rfc3339))
-                .bind(c.row.feature_of_interest);
-        }
-        query.execute(&mut *tx).await?;
-    }
-    tx.commit().await
-}
-
-fn insert_sql(rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO sta_observations (id, datastream_id, phenomenon_time, result, result_time, foi_id) VALUES ",
-    );
-    for r in 0..rows {
-        let b = r * 6;
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!(
-            "(${},${},${},${},${},${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6
-        ));
-    }
-    sql
 }
 
 /// The engine's view of a stored observation.

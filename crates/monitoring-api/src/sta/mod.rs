@@ -191,13 +191,7 @@ async fn post_observation(
     })?;
     let id = ids.first().copied().ok_or_else(ApiError::internal)?;
     let o = row.observation;
-    let value = observations::render(
-        base,
-        id,
-        &yingji_domain::time::rfc3339(o.phenomenon_time()),
-        o.result(),
-        row.result_time.map(yingji_domain::time::rfc3339).as_deref(),
-    );
+    let value = observations::render(base, id, o.phenomenon_time(), o.result(), row.result_time);
     let location = format!("{base}/Observations({id})");
     Ok((StatusCode::CREATED, [(LOCATION, location)], Json(value)).into_response())
 }

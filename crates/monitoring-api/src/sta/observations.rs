@@ -5,6 +5,7 @@ use super::model::Entities;
 use crate::ingest::NewObservation;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
+use yingji_domain::time::rfc3339;
 use yingji_monitoring::{DatastreamId, Observation, ObservationError};
 use yingji_server::error::ApiError;
 
@@ -17,15 +18,24 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::new("invalid_value", message).field(field)
 }
 
-fn time(field: &str, value: Option<&Value>) -> Result<Option<DateTime<Utc>>, ApiError> {
+/// Names the field of an error: `field("result")` → `[3].dataArray[7].result`. A function,
+/// so that the name is only built when something is wrong.
+pub type FieldName<'a> = &'a dyn Fn(&str) -> String;
+
+fn time(
+    field: &str,
+    value: Option<&Value>,
+    name: FieldName<'_>,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
     match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => super::query::parse_time(text).map(Some).ok_or_else(|| {
-            ApiError::new("invalid_time", format!("{text:?} is not an ISO 8601 time")).field(field)
+            ApiError::new("invalid_time", format!("{text:?} is not an ISO 8601 time"))
+                .field(name(field))
         }),
-        Some(_) => {
-            Err(ApiError::new("invalid_time", "expected an ISO 8601 time string").field(field))
-        }
+        Some(_) => Err(
+            ApiError::new("invalid_time", "expected an ISO 8601 time string").field(name(field)),
+        ),
     }
 }
 
@@ -38,12 +48,12 @@ pub struct Received<'a> {
     pub feature_of_interest: Option<i64>,
 }
 
-/// Checks one observation; `field` prefixes error fields (e.g. `[3].`).
+/// Checks one observation; `field` names the fields of errors.
 pub fn parse(
     entities: &Entities,
     received: Received<'_>,
     now: DateTime<Utc>,
-    field: &str,
+    field: FieldName<'_>,
 ) -> Result<NewObservation, ApiError> {
     let Received {
         datastream,
@@ -57,11 +67,11 @@ pub fn parse(
             "required",
             "an Observation needs its Datastream: {\"@iot.id\": …}",
         )
-        .field(format!("{field}Datastream"))
+        .field(field("Datastream"))
     })?;
     if entities.stream(datastream).is_none() {
         return Err(invalid(
-            &format!("{field}Datastream"),
+            &field("Datastream"),
             format!("there is no Datastream({datastream})"),
         ));
     }
@@ -71,23 +81,23 @@ pub fn parse(
             .is_none()
         {
             return Err(invalid(
-                &format!("{field}FeatureOfInterest"),
+                &field("FeatureOfInterest"),
                 format!("there is no FeatureOfInterest({foi})"),
             ));
         }
     }
     let result = result.ok_or_else(|| {
-        ApiError::new("required", "an Observation needs a result").field(format!("{field}result"))
+        ApiError::new("required", "an Observation needs a result").field(field("result"))
     })?;
-    let phenomenon = time(&format!("{field}phenomenonTime"), phenomenon_time)?.unwrap_or(now);
-    let result_time = time(&format!("{field}resultTime"), result_time)?;
+    let phenomenon = time("phenomenonTime", phenomenon_time, field)?.unwrap_or(now);
+    let result_time = time("resultTime", result_time, field)?;
     let id = DatastreamId(datastream as u64);
     let observation = Observation::from_json_result(id, phenomenon, result, now).map_err(|e| {
         let name = match e {
             ObservationError::WrongType { .. } | ObservationError::NotFinite { .. } => "result",
             _ => "phenomenonTime",
         };
-        invalid(&format!("{field}{name}"), e.to_string())
+        invalid(&field(name), e.to_string())
     })?;
     Ok(NewObservation {
         observation,
@@ -121,7 +131,7 @@ pub fn from_entity(
             feature_of_interest: reference(body.get("FeatureOfInterest")),
         },
         now,
-        field,
+        &|name| format!("{field}{name}"),
     )
 }
 
@@ -171,10 +181,9 @@ fn data_array(
     })?;
     rows.reserve(data.len());
     for (j, row) in data.iter().enumerate() {
-        let field = format!("[{i}].dataArray[{j}].");
         let cells = row.as_array().ok_or_else(|| {
             ApiError::new("invalid_json", "each dataArray row must be an array")
-                .field(field.trim_end_matches('.'))
+                .field(format!("[{i}].dataArray[{j}]"))
         })?;
         let cell = |at: Option<usize>| at.and_then(|k| cells.get(k));
         let foi = cell(foi_at).and_then(Value::as_i64);
@@ -188,26 +197,32 @@ fn data_array(
                 feature_of_interest: foi,
             },
             now,
-            &field,
+            &|name| format!("[{i}].dataArray[{j}].{name}"),
         )?);
     }
     Ok(())
+}
+
+/// A time column as stored: milliseconds since the Unix epoch (UTC). Integers keep rows and
+/// index keys small and cheap to bind; RFC 3339 text exists only at the API edge.
+pub fn stored_time(ms: i64) -> Result<DateTime<Utc>, ApiError> {
+    DateTime::from_timestamp_millis(ms).ok_or_else(ApiError::internal)
 }
 
 /// A stored observation as SensorThings JSON.
 pub fn render(
     base: &str,
     id: i64,
-    phenomenon_time: &str,
+    phenomenon_time: DateTime<Utc>,
     result: f64,
-    result_time: Option<&str>,
+    result_time: Option<DateTime<Utc>>,
 ) -> Value {
     let me = format!("{base}/Observations({id})");
     json!({
         "@iot.id": id,
         "@iot.selfLink": me,
-        "phenomenonTime": phenomenon_time,
-        "resultTime": result_time,
+        "phenomenonTime": rfc3339(phenomenon_time),
+        "resultTime": result_time.map(rfc3339),
         "result": result,
         "Datastream@iot.navigationLink": format!("{me}/Datastream"),
         "FeatureOfInterest@iot.navigationLink": format!("{me}/FeatureOfInterest"),

@@ -454,7 +454,7 @@ impl Reader<'_> {
         };
         let top = options.top_or_default();
         let text = format!(
-            "SELECT id, phenomenon_time, result, result_time FROM sta_observations{filter} ORDER BY {} LIMIT {} OFFSET {}",
+            "SELECT id, phenomenon_ms, result, result_ms FROM sta_observations{filter} ORDER BY {} LIMIT {} OFFSET {}",
             order.join(", "),
             top + 1,
             options.skip
@@ -471,16 +471,16 @@ impl Reader<'_> {
         let mut page = Vec::with_capacity(rows.len().min(top));
         for row in rows.into_iter().take(top) {
             let id: i64 = row.try_get(0).map_err(yingji_store::StoreError::from)?;
-            let time: String = row.try_get(1).map_err(yingji_store::StoreError::from)?;
+            let time: i64 = row.try_get(1).map_err(yingji_store::StoreError::from)?;
             let result: f64 = row.try_get(2).map_err(yingji_store::StoreError::from)?;
-            let result_time: Option<String> =
+            let result_time: Option<i64> =
                 row.try_get(3).map_err(yingji_store::StoreError::from)?;
             page.push(observations::render(
                 &self.base,
                 id,
-                &time,
+                observations::stored_time(time)?,
                 result,
-                result_time.as_deref(),
+                result_time.map(observations::stored_time).transpose()?,
             ));
         }
         Ok((page, count, more))
@@ -495,7 +495,6 @@ mod futures_box {
 enum Arg {
     Number(f64),
     Integer(i64),
-    Text(String),
 }
 
 impl Arg {
@@ -506,7 +505,6 @@ impl Arg {
         match self {
             Arg::Number(n) => q.bind(*n),
             Arg::Integer(n) => q.bind(*n),
-            Arg::Text(t) => q.bind(t.as_str()),
         }
     }
 }
@@ -526,8 +524,8 @@ enum ColumnType {
 
 fn column(path: &str) -> Result<(&'static str, ColumnType), ApiError> {
     Ok(match path {
-        "phenomenonTime" => ("phenomenon_time", ColumnType::Time),
-        "resultTime" => ("result_time", ColumnType::Time),
+        "phenomenonTime" => ("phenomenon_ms", ColumnType::Time),
+        "resultTime" => ("result_ms", ColumnType::Time),
         "result" => ("result", ColumnType::Number),
         "id" | "@iot.id" => ("id", ColumnType::Integer),
         "Datastream/id" | "Datastream/@iot.id" => ("datastream_id", ColumnType::Integer),
@@ -570,9 +568,9 @@ impl SqlFilter {
     fn compare(&mut self, path: &str, op: Op, value: &Operand) -> Result<String, ApiError> {
         let (name, kind) = column(path).map_err(|e| e.field("$filter"))?;
         let arg = match (kind, value) {
-            (ColumnType::Time, Operand::Time(t)) => Arg::Text(yingji_domain::time::rfc3339(*t)),
+            (ColumnType::Time, Operand::Time(t)) => Arg::Integer(t.timestamp_millis()),
             (ColumnType::Time, Operand::Text(t)) => match query::parse_time(t) {
-                Some(t) => Arg::Text(yingji_domain::time::rfc3339(t)),
+                Some(t) => Arg::Integer(t.timestamp_millis()),
                 None => {
                     return Err(ApiError::new(
                         "invalid_query",
