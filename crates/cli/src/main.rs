@@ -4,6 +4,7 @@
 mod app;
 mod cap;
 mod config;
+mod drill;
 mod fwi;
 mod route;
 mod users;
@@ -61,6 +62,9 @@ enum Command {
     /// Road routing and planning analyses on the county graph
     #[command(subcommand)]
     Route(route::RouteCommand),
+    /// Drills (演练): check scenarios, run a drill on a server, after-action reports
+    #[command(subcommand)]
+    Drill(drill::DrillCommand),
 }
 
 #[derive(Subcommand)]
@@ -128,6 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cap(command) => cap::run(command),
         Command::Fwi(args) => fwi::run(args),
         Command::Route(command) => route::run(command).await,
+        Command::Drill(command) => drill::run(command).await,
         Command::Audit(AuditCommand::Verify(args)) => {
             let store = open(&args.resolve()?).await?;
             let breaks = store.verify_audit().await?;
@@ -158,14 +163,21 @@ async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<ExitCode> {
         users::ensure_demo_accounts(store.as_ref()).await?;
     }
     let state = yingji_server::state(store, config.options.clone()).await?;
-    let modules = app::modules(&state).await?;
+    let (modules, drills) = app::modules(&state).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
     println!("yingji 应急 is serving at http://{address}/");
+    // The drill engine reaches this server over loopback when it listens on all interfaces.
+    let own = match address.ip().is_unspecified() {
+        true => std::net::SocketAddr::from(([127, 0, 0, 1], address.port())),
+        false => address,
+    };
+    drills.set_self_url(&format!("http://{own}"));
     if demo {
         users::print_demo_accounts();
+        tokio::spawn(drill::play_demo(drills, format!("http://{address}")));
     }
     axum::serve(listener, yingji_server::router(state, modules))
         .with_graceful_shutdown(async {

@@ -145,6 +145,7 @@ impl Engine {
             match wanted {
                 Control::Stop => {
                     self.clock.pause(now);
+                    self.record_relocated(self.clock.at(now)).await;
                     self.close(&progress, DrillState::Stopped).await;
                     return;
                 }

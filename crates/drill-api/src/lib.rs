@@ -63,10 +63,15 @@ impl axum::extract::FromRef<Drills> for AppState {
     }
 }
 
+/// Creates or upgrades the drills table (the CLI reads drills without mounting the module).
+pub async fn migrate(db: &yingji_store::Db) -> Result<(), yingji_store::StoreError> {
+    yingji_store::migrations::apply(db, schema::MIGRATIONS).await
+}
+
 /// Builds the module and its handle. Drills left running by an earlier process are marked
 /// stopped: their engine went with that process.
 pub async fn mount(app: &AppState) -> Result<(Module, Drills), MountError> {
-    yingji_store::migrations::apply(app.store.db(), schema::MIGRATIONS).await?;
+    migrate(app.store.db()).await?;
     records::stop_orphans(app.store.db()).await?;
     let drills = Drills {
         app: app.clone(),

@@ -18,10 +18,15 @@ impl Secs {
 impl std::fmt::Display for Secs {
     /// `5h07m`, `45m`, `30s`: the form a scenario is written in.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (h, m, s) = (self.0 / 3600, self.0 % 3600 / 60, self.0 % 60);
+        if self.0 < 0 {
+            write!(f, "-")?;
+        }
+        let abs = self.0.unsigned_abs();
+        let (h, m, s) = (abs / 3600, abs % 3600 / 60, abs % 60);
         match (h, m, s) {
             (0, 0, s) => write!(f, "{s}s"),
             (0, m, 0) => write!(f, "{m}m"),
+            (0, m, s) => write!(f, "{m}m{s:02}s"),
             (h, m, 0) => write!(f, "{h}h{m:02}m"),
             (h, m, s) => write!(f, "{h}h{m:02}m{s:02}s"),
         }
@@ -104,6 +109,7 @@ mod tests {
         assert_eq!(parse("0"), Ok(Secs(0)));
         assert_eq!(Secs(12_000).to_string(), "3h20m");
         assert_eq!(Secs(2_700).to_string(), "45m");
+        assert_eq!(Secs(-2_327).to_string(), "-38m47s");
         assert!(parse("3x").unwrap_err().contains("unknown unit"));
         assert!(parse("20").unwrap_err().contains("needs a unit"));
         assert!(parse("h").unwrap_err().contains("number must come"));

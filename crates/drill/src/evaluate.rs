@@ -253,7 +253,8 @@ pub fn evaluate(
         for e in events.iter().filter(|e| e.kind == EventKind::Relocated) {
             latest.insert(e.subject.as_str(), e.value.unwrap_or(0.0));
         }
-        latest.values().sum()
+        // Folded from +0.0: an empty f64 sum is -0.0, which would print as "-0.0%".
+        latest.values().fold(0.0, |a, b| a + b)
     };
     let completeness = (total > 0).then(|| (relocated / total as f64).min(1.0));
     metrics.push(metric(

@@ -16,6 +16,16 @@ pub struct ReportHeader<'a> {
     pub duration: Secs,
 }
 
+/// Why figures at high speed need care: the monitoring rules judge windows on the wall
+/// clock, so a rule's 1-hour window holds `speed` scenario hours of data.
+fn speed_caveat(speed: f64) -> Option<String> {
+    (speed > 1.0).then(|| {
+        format!(
+            "注意 Note: played at ×{speed}. Monitoring windows run on the wall clock, so a 1-hour rainfall window held {speed} scenario hours and rainfall rules fired earlier than the scenario's own series crossed them (a negative 越限至预警). Only a ×1 drill times the warning chain exactly."
+        )
+    })
+}
+
 fn shown(m: &Metric) -> String {
     match (m.value, m.unit) {
         (None, _) => "—".into(),
@@ -50,6 +60,9 @@ pub fn text(header: &ReportHeader<'_>, evaluation: &Evaluation) -> String {
         "演练评估 After-action evaluation — {} ({})\n  {} · speed ×{} · {} · started {}\n",
         header.title, header.drill_id, header.duration, header.speed, header.state, header.started
     );
+    if let Some(caveat) = speed_caveat(header.speed) {
+        let _ = writeln!(out, "  {caveat}\n");
+    }
     for m in &evaluation.metrics {
         let _ = writeln!(
             out,
@@ -192,6 +205,7 @@ pub fn html(header: &ReportHeader<'_>, evaluation: &Evaluation, events: &[DrillE
 <h1>演练评估 After-action evaluation</h1>
 <p class="synthetic">演练数据（合成）— drill data, synthetic; not a real event.</p>
 <p><b>{title}</b><br>演练 drill <code>{id}</code> · 时长 {duration} · 倍速 ×{speed} · 状态 {state} · 开始 {started}（北京时间）</p>
+{caveat}
 <h2>指标 Figures against the plan's targets</h2>
 <table><tr><th>指标 figure</th><th>结果 value</th><th>目标 target</th><th>评价</th><th>说明 note</th></tr>{rows}</table>
 <h2>时间线 Timeline (scenario hours)</h2>
@@ -207,6 +221,9 @@ pub fn html(header: &ReportHeader<'_>, evaluation: &Evaluation, events: &[DrillE
         state = escape(header.state),
         started = escape(header.started),
         svg = timeline_svg(events, header.duration),
+        caveat = speed_caveat(header.speed)
+            .map(|c| format!("<p class=\"synthetic\">{}</p>", escape(&c)))
+            .unwrap_or_default(),
     )
 }
 
