@@ -19,7 +19,11 @@ fn a_malformed_scenario_is_refused_with_line_and_reason() {
     .replace("lag = \"2h\"", "lag = \"2 hours\"");
     let line = text.lines().position(|l| l.contains("2 hours")).unwrap() + 1;
     std::fs::write(&file, text).unwrap();
-    let out = yingji().args(["drill", "check"]).arg(&file).output().unwrap();
+    let out = yingji()
+        .args(["drill", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -27,8 +31,15 @@ fn a_malformed_scenario_is_refused_with_line_and_reason() {
         "{stderr}"
     );
 
-    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/scenarios/gas-leak.toml");
+    let good = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/scenarios/gas-leak.toml"
+    );
     let out = yingji().args(["drill", "check", good]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("OK"));
 }
