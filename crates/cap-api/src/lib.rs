@@ -104,8 +104,16 @@ pub async fn mount_with(app: &AppState, config: CapConfig) -> Result<Module, Mou
     let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
     let gateways = [
         ("sms", &app.options.sms_gateway, delivery::Reach::Village),
-        ("broadcast", &app.options.broadcast_gateway, delivery::Reach::Town),
-        ("loudspeaker", &app.options.loudspeaker_gateway, delivery::Reach::Village),
+        (
+            "broadcast",
+            &app.options.broadcast_gateway,
+            delivery::Reach::Town,
+        ),
+        (
+            "loudspeaker",
+            &app.options.loudspeaker_gateway,
+            delivery::Reach::Village,
+        ),
     ];
     for (name, url, reach) in gateways {
         if let Some(url) = url {

@@ -80,7 +80,12 @@ fn sms(coverage: &Value) -> Value {
 async fn settled(server: &TestServer, id: &str) -> Value {
     for _ in 0..300 {
         let c = coverage(server, id).await;
-        if c["channels"].as_array().unwrap().iter().all(|ch| ch["pending"] == 0) {
+        if c["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|ch| ch["pending"] == 0)
+        {
             return c;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
