@@ -102,6 +102,15 @@ export async function startApp(root, me) {
     onemap.setData('sensors', sensors);
   }
 
+  // Observations may arrive many times a second; the sensor layer is redrawn at most twice.
+  let sensorsPending = null;
+  function scheduleSensors() {
+    sensorsPending ??= setTimeout(() => {
+      sensorsPending = null;
+      decorateSensors();
+    }, 500);
+  }
+
   function drawWarnings() {
     const locate = (w) => sensorOf(w.sensor)?.geometry ?? townPoint(w.town_code)?.geometry ?? null;
     state.data.warnings = { type: 'FeatureCollection', features: state.warnings.features(locate) };
@@ -395,15 +404,17 @@ export async function startApp(root, me) {
       if (!sensor) return;
       state.lastObservation.set(sensor.id, { value: data.result ?? data.value, time: data.phenomenonTime ?? data.phenomenon_time ?? data.time ?? new Date().toISOString() });
       state.faults.delete(sensor.id);
-      decorateSensors();
+      scheduleSensors();
     },
     warning(data) {
       const raw = data.warning ?? data;
       const before = state.warnings.byId.get(String(raw.id ?? raw.properties?.id));
       const warning = state.warnings.upsert(raw);
       state.warnings.available = true;
-      drawWarnings();
       const changed = warning && (!before || before.status !== warning.status || before.level !== warning.level);
+      // A repeated event that changes nothing redraws nothing: in a flood of events the
+      // map would otherwise re-tile every layer several times a second.
+      if (changed) drawWarnings();
       if (changed) log(t('layer.warnings'), `${tValue(warning.level)} ${warningTitle(warning)} ${tValue(warning.status)}`);
     },
     fault(data) {
