@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use yingji_server::testing::{servers_with, TestServer, PASSWORD};
 
 fn web_dir() -> PathBuf {
@@ -21,6 +20,12 @@ async fn server() -> TestServer {
             yingji_routing_api::mount(&state)
                 .await
                 .expect("routing mounts"),
+            yingji_incidents_api::mount(&state)
+                .await
+                .expect("incidents mount"),
+            yingji_monitoring_api::mount(&state)
+                .await
+                .expect("monitoring mounts"),
         ]
     })
     .await;
@@ -63,6 +68,102 @@ async fn publish_public_warning(server: &TestServer) {
             .await;
         assert_eq!(status, 200, "{step}: {body}");
     }
+}
+
+/// The SensorThings id of a dataset datastream (by its record id).
+async fn datastream(server: &TestServer, token: &str, record_id: &str) -> i64 {
+    let path = format!("/sta/v1.1/Datastreams?$filter=properties/record_id%20eq%20'{record_id}'");
+    let (status, found) = server
+        .send(reqwest::Method::GET, &path, Some(token), None)
+        .await;
+    assert_eq!(status, 200, "{found}");
+    found["value"][0]["@iot.id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no datastream {record_id}: {found}"))
+}
+
+async fn observe(
+    server: &TestServer,
+    feeder: &str,
+    ds: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    result: f64,
+) {
+    let body = serde_json::json!({"phenomenonTime": at.to_rfc3339(), "result": result,
+        "Datastream": {"@iot.id": ds}});
+    let (status, answer) = server
+        .send(
+            reqwest::Method::POST,
+            "/sta/v1.1/Observations",
+            Some(feeder),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+}
+
+/// Real observations through the monitoring module: the river stage of 州河水位站1 over the
+/// last 22 hours, rising across its warning stage (8.68 m) in the last one, for the chart;
+/// and a 25 mm shower on 下营镇雨量站1, which raises a blue warning. Returns that
+/// warning's id, which the browser escalates, acknowledges and lifts.
+async fn observe_the_county(server: &TestServer) -> u64 {
+    let feeder = server.token("feeder").await;
+    let duty = server.token("duty").await;
+    let stage = datastream(server, &duty, "thing-stage-001-water_level").await;
+    let now = chrono::Utc::now();
+    for step in 0..12i32 {
+        let at = now - chrono::Duration::hours(22) + chrono::Duration::hours(2 * i64::from(step));
+        let metres = 7.6 + 0.1 * f64::from(step) + if step == 11 { 0.05 } else { 0.0 };
+        observe(server, &feeder, stage, at, metres).await;
+    }
+    let rain = datastream(server, &duty, "thing-rain-001-precipitation").await;
+    observe(server, &feeder, rain, now, 25.0).await;
+    let subject = format!("datastream:{rain}");
+    for _ in 0..50 {
+        let (_, listed) = server
+            .send(reqwest::Method::GET, "/api/v1/warnings", Some(&duty), None)
+            .await;
+        let found = listed["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|w| w["subject"] == serde_json::json!(subject))
+            .and_then(|w| w["id"].as_u64());
+        if let Some(id) = found {
+            return id;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("25 mm in an hour on {subject} raised no warning");
+}
+
+/// The reports the server holds under a title: the offline scenario must leave exactly one.
+async fn reports_titled(server: &TestServer, title: &str) -> usize {
+    let duty = server.token("duty").await;
+    let (status, incidents) = server
+        .send(reqwest::Method::GET, "/api/v1/incidents", Some(&duty), None)
+        .await;
+    assert_eq!(status, 200, "{incidents}");
+    let mut reports = 0;
+    for incident in incidents.as_array().unwrap() {
+        if incident["title"] != title {
+            continue;
+        }
+        let path = format!(
+            "/api/v1/incidents/{}/timeline",
+            incident["id"].as_str().unwrap()
+        );
+        let (_, timeline) = server
+            .send(reqwest::Method::GET, &path, Some(&duty), None)
+            .await;
+        reports += timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|entry| entry["kind"] == "report")
+            .count();
+    }
+    reports
 }
 
 async fn fetch(server: &TestServer, path: &str) -> reqwest::Response {
@@ -162,26 +263,47 @@ async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scena
     .await
     .expect("publishing a CAP warning through yingji-cap-api did not finish within 60 s");
 
+    let warning_id = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        observe_the_county(&server),
+    )
+    .await
+    .expect("posting observations through yingji-monitoring-api did not finish within 60 s");
+    // Unique per run, so a reused database cannot make the count pass.
+    let offline_title = format!(
+        "离线报告 {}",
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    );
+
     let e2e = web_dir().join("tests/e2e.mjs");
     let base = server.base.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(e2e)
-            .arg(base)
-            .env("YINGJI_E2E_PASSWORD", PASSWORD)
-            .env("YINGJI_E2E_LIVE", "1")
-            .env("YINGJI_E2E_PUBLIC_WARNING", "暴雨橙色预警")
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs: install Node 20 and `npm ci` in web/");
+    let title = offline_title.clone();
+    // Every wait inside the scenarios is bounded; this bounds the whole run as well, and
+    // `kill_on_drop` ends Node (and so Chromium) if it is exceeded. The scenarios print as
+    // they go, so a run cut short still shows how far it got.
+    let mut child = tokio::process::Command::new("node")
+        .arg(e2e)
+        .arg(base)
+        .env("YINGJI_E2E_PASSWORD", PASSWORD)
+        .env("YINGJI_E2E_LIVE", "1")
+        .env("YINGJI_E2E_PUBLIC_WARNING", "暴雨橙色预警")
+        .env("YINGJI_E2E_WARNING_ID", warning_id.to_string())
+        .env("YINGJI_E2E_OFFLINE_TITLE", title)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs: install Node 20 and `npm ci` in web/");
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20 * 60), child.wait())
+        .await
+        .expect("the browser scenarios did not finish within 20 minutes")
+        .expect("node ran");
     publisher.abort();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    println!("{stdout}");
-    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
     assert!(
-        output.status.success(),
+        status.success(),
         "browser scenarios failed (see above); Chromium: apt-get install -y chromium"
+    );
+    assert_eq!(
+        reports_titled(&server, &offline_title).await,
+        1,
+        "the report queued offline and sent on reconnection is stored exactly once"
     );
 }
