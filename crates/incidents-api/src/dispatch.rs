@@ -16,7 +16,8 @@ use std::collections::{HashMap, HashSet};
 use yingji_domain::incident::TimelineKind;
 use yingji_domain::{Record, RecordId, RecordKind, TownCode};
 use yingji_incidents::OrderStatus;
-use yingji_routing::{ClosureSet, RouteAnswer, Router as RoadRouter};
+use yingji_routing_api::yingji_routing::{self, RouteAnswer};
+use yingji_routing_api::RoutingService;
 use yingji_server::auth::{require_signed_in, Caller};
 use yingji_server::error::{ApiError, ApiResult};
 use yingji_server::json::ApiJson;
@@ -33,38 +34,13 @@ pub fn router() -> Router<IncidentsState> {
         .route("/api/v1/teams/{id}/position", post(report_position))
 }
 
-/// The county road router, prepared on first use (and cached under the data directory).
-pub(crate) async fn road_router(state: &IncidentsState) -> ApiResult<&RoadRouter> {
-    state
-        .road_router
-        .get_or_try_init(|| async {
-            let data_dir = state.app.options.data_dir.clone();
-            let bytes = yingji_server::bootstrap::DefaultDataset::get("roads.routrs.json")
-                .map(|f| f.data.into_owned())
-                .ok_or_else(|| {
-                    ApiError::new("unavailable", "the county road graph is not embedded")
-                })?;
-            tokio::task::spawn_blocking(move || {
-                let graph = yingji_routing::RoadGraph::from_routrs_json(
-                    bytes.as_slice(),
-                    &yingji_routing::RoutrsSpeedRule::default(),
-                    &yingji_routing::RoutrsClip::everything(),
-                )?;
-                yingji_routing::load_or_prepare(
-                    &data_dir,
-                    graph,
-                    yingji_routing::RouterConfig::default(),
-                )
-                .map(|(router, _)| router)
-            })
-            .await
-            .map_err(|_| ApiError::internal())?
-            .map_err(|e| {
-                tracing::error!(error = %e, "road graph");
-                ApiError::new("unavailable", "the road graph could not be prepared")
-            })
-        })
-        .await
+/// The server's one routing service, shared with `/api/v1/routing`: dispatch ranks teams
+/// on the same prepared graph and honours the same closures, the moment they are made.
+async fn routing(state: &IncidentsState) -> ApiResult<RoutingService> {
+    RoutingService::shared(&state.app).await.map_err(|e| {
+        tracing::error!(error = %e, "road graph");
+        ApiError::new("unavailable", "the road graph could not be prepared")
+    })
 }
 
 /// A team as dispatch sees it: the registry record, with its latest reported position
@@ -185,8 +161,8 @@ pub async fn candidates(
                 .is_none_or(|wanted| t.team_type == wanted)
         })
         .collect();
-    let router = road_router(&state).await?;
-    let overlay = ClosureSet::new().overlay_at(Utc::now());
+    let routing = routing(&state).await?;
+    let overlay = routing.overlay_at(Utc::now()).await?;
     let destination = yingji_routing::LonLat::new(incident.location[0], incident.location[1])
         .map_err(|_| ApiError::internal())?;
     let mut ranked = Vec::new();
@@ -198,7 +174,7 @@ pub async fn candidates(
             continue;
         };
         // A team too far from any road cannot be routed; it is left out rather than failing all.
-        if let Ok(RouteAnswer::Found(route)) = router.route(origin, destination, &overlay) {
+        if let Ok(RouteAnswer::Found(route)) = routing.router.route(origin, destination, &overlay) {
             ranked.push(Candidate {
                 travel_time_s: route.travel_time_s,
                 distance_m: route.distance_m,

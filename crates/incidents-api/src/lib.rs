@@ -46,7 +46,6 @@ pub struct Shared {
     pub app: AppState,
     towns: towns::Towns,
     plans: Vec<yingji_incidents::Plan>,
-    road_router: tokio::sync::OnceCell<yingji_routing::Router>,
     filing: filing::Filing,
 }
 
@@ -82,7 +81,6 @@ pub async fn mount_with(
         app: app.clone(),
         towns,
         plans: plans::load_plans()?,
-        road_router: tokio::sync::OnceCell::new(),
         filing: filing::Filing::start(app.store.db().clone(), filing_config),
     }));
     let routes = reports::router()

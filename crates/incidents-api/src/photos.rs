@@ -32,10 +32,8 @@ pub fn router() -> Router<IncidentsState> {
     Router::new()
         .route(
             "/api/v1/photos",
-            // Room for the largest photo plus nothing else: the body is the image. (The
-            // server's global RequestBodyLimitLayer still refuses bodies over 2 MiB before
-            // this route sees them; photos up to 5 MiB need that layer to defer to
-            // per-route limits — asked of the server crate.)
+            // Room for the largest photo plus nothing else: the body is the image. This
+            // overrides the server's default limit (2 MiB) for this route only.
             post(upload).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES)),
         )
         .route("/api/v1/reports/{id}/photos/{n}", get(download))

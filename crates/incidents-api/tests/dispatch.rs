@@ -204,3 +204,86 @@ async fn teams_are_ranked_by_travel_time_and_orders_walk_their_lifecycle() {
         );
     }
 }
+
+/// Dispatch routes on the same graph and closures as `/api/v1/routing`: closing a road on
+/// the best team's route changes its route at once.
+#[tokio::test]
+async fn a_road_closed_through_the_routing_api_reroutes_dispatch_at_once() {
+    let servers = yingji_server::testing::servers_with(|state| async move {
+        vec![
+            yingji_routing_api::mount(&state).await.unwrap(),
+            yingji_incidents_api::mount(&state).await.unwrap(),
+        ]
+    })
+    .await;
+    for server in servers {
+        let duty = server.token("duty").await;
+        let (_, incident) = server
+            .send(
+                Method::POST,
+                "/api/v1/incidents",
+                Some(&duty),
+                Some(json!({"type": "fire", "location": YUYANG})),
+            )
+            .await;
+        let dispatch = format!(
+            "/api/v1/incidents/{}/dispatch?team_type=fire",
+            incident["id"].as_str().unwrap()
+        );
+        let candidate = |ranked: &Value, team: &str| {
+            ranked
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["team"]["id"] == team)
+                .cloned()
+        };
+        let (_, before) = server.get(&dispatch, Some(&duty)).await;
+        // The first team whose route drives along the roads (not only the off-road legs).
+        let (team, route) = before
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["team"]["id"].as_str().unwrap().to_string(), c.clone()))
+            .find(|(_, c)| {
+                c["route"]["geometry"]["coordinates"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+                    >= 5
+            })
+            .expect("a team routed over several road segments");
+        let line = route["route"]["geometry"]["coordinates"]
+            .as_array()
+            .unwrap();
+        let (a, b) = (&line[line.len() / 2 - 1], &line[line.len() / 2]);
+        let middle = [
+            (a[0].as_f64().unwrap() + b[0].as_f64().unwrap()) / 2.0,
+            (a[1].as_f64().unwrap() + b[1].as_f64().unwrap()) / 2.0,
+        ];
+        let expires = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+        let (status, closure) = server
+            .send(
+                Method::POST,
+                "/api/v1/routing/closures",
+                Some(&duty),
+                Some(json!({"at": middle, "closed": true, "reason": "塌方 landslide", "expires_at": expires})),
+            )
+            .await;
+        assert_eq!(status, 201, "{closure}");
+
+        let (_, after) = server.get(&dispatch, Some(&duty)).await;
+        match candidate(&after, &team) {
+            // Unreachable now: left out of the ranking.
+            None => {}
+            Some(rerouted) => {
+                assert!(
+                    rerouted["travel_time_s"].as_f64().unwrap()
+                        > route["travel_time_s"].as_f64().unwrap(),
+                    "{team} still drives through the closed road: {rerouted}"
+                );
+                assert_ne!(rerouted["route"], route["route"]);
+            }
+        }
+    }
+}

@@ -63,6 +63,12 @@ async fn photos_are_checked_stored_once_and_served_to_those_who_see_the_report()
         let (status, _) = upload(&server, &info, vec![0xFF; 5 * 1024 * 1024 + 1]).await;
         assert_eq!(status, 413, "over 5 MiB");
         assert_eq!(stored_files(&server), 1, "nothing refused was stored");
+        // Above the server's 2 MiB default for other routes, within the photo limit.
+        let mut large = png(2);
+        large.resize(4 * 1024 * 1024, 7);
+        let (status, accepted) = upload(&server, &info, large).await;
+        assert_eq!(status, 201, "a 4 MiB photo: {accepted}");
+        assert_eq!(stored_files(&server), 2);
 
         let body =
             json!({"type": "flood", "location": YUYANG, "photos": [sha], "text": "桥面冲毁"});
@@ -74,7 +80,7 @@ async fn photos_are_checked_stored_once_and_served_to_those_who_see_the_report()
             (201, &filed),
             "a retry stores nothing new"
         );
-        assert_eq!(stored_files(&server), 1);
+        assert_eq!(stored_files(&server), 2);
         let report_id = filed["report"]["id"].as_str().unwrap();
         let url = filed["report"]["photos"][0]["url"]
             .as_str()

@@ -32,11 +32,11 @@ use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use yingji_store::Store;
 
-/// Request bodies above this are refused with 413 before they are read.
+/// Request bodies above this are refused with 413 (`payload_too_large`). A route that takes
+/// larger bodies (photos) sets its own `DefaultBodyLimit`, which overrides this one.
 pub const BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
 /// A capability's HTTP surface: its routes (with their state applied) and their OpenAPI
@@ -68,7 +68,7 @@ pub fn router(state: AppState, modules: Vec<Module>) -> Router {
     )
     .fallback(|| async { error::ApiError::not_found("route") })
     .layer(middleware::from_fn(track))
-    .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+    .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
     .layer(TraceLayer::new_for_http())
 }
 
