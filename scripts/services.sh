@@ -29,6 +29,8 @@ fi
 missing=()
 command -v xmllint >/dev/null || missing+=(libxml2-utils)
 command -v chromium >/dev/null || missing+=(chromium)
+# Chinese labels in the browser tests' screenshots need a CJK font.
+[ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing ${missing[*]}"
   apt-get update -qq
