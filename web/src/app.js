@@ -12,6 +12,8 @@ import { IncidentConsole } from './incidents.js';
 import { Analyses } from './analyses.js';
 import { datastreamIndex, showSensorChart } from './chart.js';
 import { scopeLabel, isTownScope } from './scope.js';
+import { PublicWarnings } from './public-warnings.js';
+import { DrillsPanel } from './drills.js';
 
 const ALL_LAYERS = [...BASE_LAYERS, ...POINT_LAYERS];
 const TEMPLATE = `
@@ -27,6 +29,8 @@ const TEMPLATE = `
     <section><h2 data-i18n="console.warnings"></h2><ul id="warning-feed" class="feed"></ul></section>
     <section><h2><span data-i18n="console.incidents"></span> <small id="incidents-scope" class="scope"></small></h2><ul id="incident-list" class="feed incidents"></ul></section>
     <section id="chart-panel" class="chart-panel" hidden></section>
+    <section><h2 data-i18n="console.publicWarnings"></h2><div id="public-warnings-panel"></div></section>
+    <section><h2 data-i18n="console.drills"></h2><div id="drills-panel"></div></section>
     <section><h2 data-i18n="console.analyses"></h2><div id="analyses-panel"></div></section>
     <section><h2 data-i18n="console.layers"></h2><div id="layer-panel"></div></section>
     <section><h2 data-i18n="console.events"></h2><ul id="activity" class="activity"></ul></section>
@@ -131,7 +135,9 @@ export async function startApp(root, me) {
   }
 
   async function loadAll() {
-    await Promise.all([...ALL_LAYERS.map(loadLayer), state.warnings.load().catch(() => {}), loadMonitoring(), incidents.loadList()]);
+    await Promise.all([...ALL_LAYERS.map(loadLayer), state.warnings.load().catch(() => {}), loadMonitoring(), incidents.loadList(), drills.load()]);
+    // Coverage is drawn on the town areas, so they must be loaded first.
+    await publicWarnings.load();
     drawWarnings();
   }
 
@@ -266,7 +272,11 @@ export async function startApp(root, me) {
         for (const entry of layer.legend) {
           const item = document.createElement('span');
           item.innerHTML = '<i></i>';
-          item.querySelector('i').style.background = entry.colour;
+          const swatch = item.querySelector('i');
+          if (entry.dashed) {
+            swatch.className = 'dashed';
+            swatch.style.borderTopColor = entry.colour;
+          } else swatch.style.background = entry.colour;
           item.append(t(entry.label));
           legend.append(item);
         }
@@ -293,6 +303,17 @@ export async function startApp(root, me) {
     nameOf: (layer, id) => (state.data[layer]?.features ?? []).find((f) => f.id === id)?.properties.name ?? id,
   });
 
+  const publicWarnings = new PublicWarnings({
+    panel: root.querySelector('#public-warnings-panel'),
+    townAreas: () => state.data.town_areas?.features ?? [],
+    showCoverage(collection) {
+      state.data.cap_coverage = collection;
+      onemap.setData('cap_coverage', collection);
+      updateLayerCounts();
+    },
+  });
+  const drills = new DrillsPanel({ panel: root.querySelector('#drills-panel') });
+
   const activity = [];
   function log(kind, text) {
     activity.unshift({ at: new Date(), kind, text });
@@ -313,6 +334,8 @@ export async function startApp(root, me) {
     incidents.render();
     analyses.fillTowns(me.jurisdiction?.town_code ?? '120119100');
     analyses.render();
+    publicWarnings.render();
+    drills.render();
     if (chartSensor) openChart(chartSensor);
   }
 
@@ -388,7 +411,7 @@ export async function startApp(root, me) {
   window.addEventListener('popstate', openFromAddress);
   await openFromAddress();
   await onemap.idle();
-  Object.assign(window.__yingji, { incidents, analyses, openChart, sensorOf });
+  Object.assign(window.__yingji, { incidents, analyses, openChart, sensorOf, publicWarnings, drills, layerData: (id) => state.data[id] });
   window.__yingji.ready = true;
   window.__yingji.readyAt = performance.now();
 
@@ -398,6 +421,8 @@ export async function startApp(root, me) {
     const layer = ALL_LAYERS.find((l) => l.id === id);
     if (layer) loadLayer(layer).then(renderLayers);
   };
+  // Closures end by themselves at their expiry, with no event: look again every minute.
+  setInterval(() => reloadCollection('closures'), 60_000);
   subscribe({
     observation(data) {
       const sensor = sensorOf(data.thing_id ?? data.sensor_id ?? data.datastream_id ?? data.datastream);
@@ -439,6 +464,11 @@ export async function startApp(root, me) {
       log(t('live.order'), `${teamName(data.team_id)} ${t(`orderStatus.${data.status}`)}`);
     },
     team() { reloadCollection('teams'); },
+    'routing.closure.created'(data) {
+      reloadCollection('closures');
+      log(t('layer.closures'), data.reason ?? '');
+    },
+    'routing.closure.deleted'() { reloadCollection('closures'); },
     resync() {
       loadAll().then(renderAll);
       if (incidents.current) incidents.open(incidents.current.id, { push: false });

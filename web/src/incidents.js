@@ -25,6 +25,16 @@ const PAGE_TEMPLATE = `
 
 const minutes = (seconds) => (seconds == null ? '—' : `${Math.max(1, Math.round(seconds / 60))} ${t('public.minutes')}`);
 
+/** The 演练/Drill mark of an incident or report that belongs to a drill. */
+export function drillBadge(drillId) {
+  const badge = document.createElement('span');
+  badge.className = 'badge drill';
+  badge.dataset.drill = drillId;
+  badge.textContent = t('drill.badge');
+  badge.title = drillId;
+  return badge;
+}
+
 export class IncidentConsole {
   /**
    * @param {object} parts listEl, pageEl (containers), onemap, teamName(id), log(kind, text)
@@ -58,6 +68,8 @@ export class IncidentConsole {
       li.dataset.id = incident.id;
       li.innerHTML = '<strong></strong><div class="meta"></div>';
       li.querySelector('strong').textContent = incident.title;
+      // Drill incidents are synthetic and must never be taken for real ones.
+      if (incident.drill) li.querySelector('strong').before(drillBadge(incident.drill));
       li.querySelector('.meta').textContent = [
         t(`incidentType.${incident.type}`), t(`severity.${incident.severity}`),
         t(`incidentStatus.${incident.status}`), formatTime(incident.opened_at, lang()),
@@ -117,6 +129,7 @@ export class IncidentConsole {
     const incident = this.current;
     page.dataset.id = incident.id;
     page.querySelector('.incident-title').textContent = incident.title;
+    if (incident.drill) page.querySelector('.incident-title').prepend(drillBadge(incident.drill), ' ');
     page.querySelector('.incident-meta').textContent = [
       t(`incidentType.${incident.type}`), t(`severity.${incident.severity}`),
       t(`incidentStatus.${incident.status}`), `${t('incident.opened')} ${formatTime(incident.opened_at, lang())}`,

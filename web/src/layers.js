@@ -1,6 +1,13 @@
 // The map's layers: where each one's data comes from, how it is drawn, and its legend.
 // Only the county's own vector data is drawn; there is no tile source of any kind.
 
+export const CLOSURE_COLOUR = '#d32f2f';
+
+export const NEIGHBOUR_COLOUR = '#7b1fa2';
+/** Coverage of a public warning toward the plan's 95% target. */
+export const COVERAGE_TARGET = 0.95;
+export const COVERAGE_COLOURS = { met: '#2e7d32', short: '#e65100' };
+
 export const LEVEL_COLOURS = { blue: '#1565c0', yellow: '#f9a825', orange: '#ef6c00', red: '#c62828' };
 
 const match = (property, pairs, fallback) => ['match', ['to-string', ['get', property]], ...pairs.flat(), fallback];
@@ -81,6 +88,25 @@ export const BASE_LAYERS = [
   { id: 'county', url: '/api/v1/collections/county/items', visible: true },
   { id: 'town_areas', url: '/api/v1/collections/town_areas/items', visible: true },
   { id: 'roads', url: '/api/v1/routing/roads', optional: true, visible: true },
+  // The town areas of the public warning chosen in the console, coloured by coverage; the
+  // console fills it (no url of its own).
+  {
+    id: 'cap_coverage', visible: true,
+    legend: [
+      { colour: COVERAGE_COLOURS.met, label: 'legend.coverageMet' },
+      { colour: COVERAGE_COLOURS.short, label: 'legend.coverageShort' },
+    ],
+  },
+  // Alerts of neighbouring counties (their CAP feeds), told apart from ours by colour and dashes.
+  {
+    id: 'neighbour_alerts', url: '/api/v1/neighbour-alerts.geojson', optional: true, visible: true,
+    legend: [{ colour: NEIGHBOUR_COLOUR, label: 'legend.neighbour', dashed: true }],
+  },
+  // Closed and slowed road segments (routing-api), over the roads and warning areas; reloaded live.
+  {
+    id: 'closures', url: '/api/v1/routing/closures', optional: true, visible: true,
+    legend: [{ colour: CLOSURE_COLOUR, label: 'legend.closure', dashed: true }],
+  },
   { id: 'villages', url: '/api/v1/collections/villages/items', visible: false },
   { id: 'towns', url: '/api/v1/collections/towns/items', visible: true },
 ];

@@ -1,6 +1,7 @@
 // The live event stream (SSE at /api/v1/events). The browser reconnects by itself; a
 // `resync` event means events were missed and everything is reloaded.
-export const LIVE_KINDS = ['observation', 'warning', 'fault', 'record', 'report', 'incident', 'timeline', 'order', 'team', 'resync'];
+export const LIVE_KINDS = ['observation', 'warning', 'fault', 'record', 'report', 'incident', 'timeline', 'order', 'team', 'resync',
+  'routing.closure.created', 'routing.closure.deleted'];
 
 export function subscribe(handlers, onStatus) {
   const source = new EventSource('/api/v1/events', { withCredentials: true });

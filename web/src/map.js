@@ -5,7 +5,7 @@
 import maplibregl from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { emptyCollection } from './api.js';
-import { TOWN_PALETTE } from './layers.js';
+import { TOWN_PALETTE, CLOSURE_COLOUR, NEIGHBOUR_COLOUR, COVERAGE_COLOURS, COVERAGE_TARGET } from './layers.js';
 
 const STYLE = {
   version: 8,
@@ -26,11 +26,31 @@ const BASE_DRAWING = {
     { suffix: 'casing', type: 'line', paint: { 'line-color': '#b26a00', 'line-width': 3.2, 'line-opacity': 0.5 } },
     { suffix: 'line', type: 'line', paint: { 'line-color': '#ffca28', 'line-width': 1.8 } },
   ],
+  closures: [
+    { suffix: 'line', type: 'line', paint: { 'line-color': CLOSURE_COLOUR, 'line-width': 4, 'line-dasharray': [2, 1.5] } },
+  ],
+  cap_coverage: [
+    {
+      suffix: 'fill', type: 'fill',
+      paint: {
+        'fill-color': ['case', ['>=', ['coalesce', ['get', 'ratio'], 0], COVERAGE_TARGET], COVERAGE_COLOURS.met, COVERAGE_COLOURS.short],
+        'fill-opacity': ['interpolate', ['linear'], ['coalesce', ['get', 'ratio'], 0], 0, 0.65, 1, 0.3],
+      },
+    },
+    { suffix: 'line', type: 'line', paint: { 'line-color': '#37474f', 'line-width': 1.5 } },
+  ],
+  neighbour_alerts: [
+    { suffix: 'fill', type: 'fill', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': NEIGHBOUR_COLOUR, 'fill-opacity': 0.15 } },
+    { suffix: 'line', type: 'line', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'line-color': NEIGHBOUR_COLOUR, 'line-width': 2, 'line-dasharray': [4, 2] } },
+    { suffix: 'circle', type: 'circle', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 8, 'circle-color': NEIGHBOUR_COLOUR, 'circle-opacity': 0.5 } },
+  ],
   villages: [
     { suffix: 'dot', type: 'circle', paint: { 'circle-radius': 2, 'circle-color': '#78909c', 'circle-opacity': 0.7 } },
   ],
   county_outline: [],
 };
+
+const CLICKABLE_BASE = new Set(['closures', 'cap_coverage', 'neighbour_alerts']);
 
 export class OneMap {
   constructor(container) {
@@ -60,9 +80,11 @@ export class OneMap {
     if (id === 'towns') return; // drawn as HTML labels
     for (const drawing of BASE_DRAWING[id] ?? []) {
       const layerId = `${id}-${drawing.suffix}`;
-      this.map.addLayer({ id: layerId, type: drawing.type, source: id, paint: drawing.paint });
+      this.map.addLayer({ id: layerId, type: drawing.type, source: id, paint: drawing.paint, ...(drawing.filter ? { filter: drawing.filter } : {}) });
       this.layerIds[id].push(layerId);
     }
+    // Base layers that can be clicked for their details (a closure's reason and expiry).
+    if (CLICKABLE_BASE.has(id)) this.layerIds[id].forEach((layerId) => this.#clickable(id, layerId));
     if (id === 'county') {
       // The boundary is drawn last, over everything but the points.
       this.map.addLayer({ id: 'county-line', type: 'line', source: 'county', paint: { 'line-color': '#b71c1c', 'line-width': 2.5 } });
@@ -87,11 +109,16 @@ export class OneMap {
       },
     });
     this.layerIds[layer.id] = [layerId];
+    this.#clickable(layer.id, layerId);
+  }
+
+  /** Clicking a feature of the drawn layer `layerId` calls the click handlers with `id`. */
+  #clickable(id, layerId) {
     this.map.on('mouseenter', layerId, () => { this.map.getCanvas().style.cursor = 'pointer'; });
     this.map.on('mouseleave', layerId, () => { this.map.getCanvas().style.cursor = ''; });
     this.map.on('click', layerId, (event) => {
       const feature = event.features && event.features[0];
-      if (feature) this.clickHandlers.forEach((handler) => handler(layer.id, feature, event.lngLat));
+      if (feature) this.clickHandlers.forEach((handler) => handler(id, feature, event.lngLat));
     });
   }
 

@@ -32,7 +32,7 @@ export function details(layerId, properties) {
   const root = document.createElement('div');
   root.className = 'details';
   const title = document.createElement('h3');
-  title.textContent = properties.name ?? properties.title ?? properties.id ?? t(`layer.${layerId}`);
+  title.textContent = properties.name ?? properties.title ?? properties.headline ?? properties.reason ?? properties.id ?? t(`layer.${layerId}`);
   root.append(title);
   const kind = document.createElement('div');
   kind.className = 'details-kind';

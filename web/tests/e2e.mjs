@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { consoleScenarios } from './e2e-console.mjs';
+import { dutyScenarios } from './e2e-duty.mjs';
 
 const base = process.argv[2];
 if (!base) {
@@ -183,6 +184,7 @@ await scenario('switching to English translates the page and the town labels', a
 });
 
 await consoleScenarios({ base, page, scenario, check, waitReady, shots, errors, chromiumPath: CHROMIUM, password: PASSWORD });
+await dutyScenarios({ page, scenario, check, waitReady });
 
 await scenario('a phone-sized viewport loads the map with the console under it', async () => {
   const phone = await browser.newPage();

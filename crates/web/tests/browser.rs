@@ -26,6 +26,11 @@ async fn server() -> TestServer {
             yingji_monitoring_api::mount(&state)
                 .await
                 .expect("monitoring mounts"),
+            // Mounted for the drills panel's list and report links; no drill is started.
+            yingji_drill_api::mount(&state)
+                .await
+                .expect("drills mount")
+                .0,
         ]
     })
     .await;

@@ -1,0 +1,105 @@
+// Browser scenarios of the duty console's road closures, public warnings (CAP coverage) and
+// drills, run by e2e.mjs on the signed-in duty officer's page. Every wait is bounded.
+
+const pageApi = (page, path, init) => page.evaluate(async ([p, i]) => {
+  const response = await fetch(p, { credentials: 'same-origin', ...i });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}, [path, init ?? {}]);
+
+const post = (page, path, body) => pageApi(page, path, {
+  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+});
+
+/** "HH:MM" of an instant in Beijing time, as the console shows times. */
+const beijingClock = (iso) => new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false,
+}).format(new Date(iso));
+
+export async function dutyScenarios({ page, scenario, check, waitReady }) {
+  await page.evaluate(() => localStorage.setItem('yingji.lang', 'zh-CN'));
+  await page.goto(new URL('/app', page.url()).href);
+  await waitReady(page);
+
+  await scenario('a road closure made through the API appears live on the map with its reason and expiry', async () => {
+    const roads = await pageApi(page, '/api/v1/routing/roads');
+    const road = roads.body.features.find((f) => f.geometry?.type === 'LineString');
+    check(road, 'no road to close');
+    const reason = `山体滑坡 ${Date.now()}`;
+    const expires = new Date(Date.now() + 3 * 3600_000).toISOString();
+    const created = await post(page, '/api/v1/routing/closures', {
+      at: road.geometry.coordinates[0], closed: true, reason, expires_at: expires,
+    });
+    check(created.status === 201, `the closure was refused: ${created.status} ${JSON.stringify(created.body)}`);
+    // No reload: the layer follows routing-api's live event.
+    const drawn = await page.waitForFunction((text) => {
+      const data = window.__yingji.layerData('closures');
+      return data?.features.find((f) => f.properties.reason === text)?.geometry.coordinates ?? false;
+    }, reason, { timeout: 15000 }).then((handle) => handle.jsonValue());
+    const count = await page.textContent('#layer-panel [data-layer=closures] .count');
+    check(Number(count) >= 1, `the layer panel counts ${count} closures`);
+    check(await page.$('#layer-panel [data-layer=closures] .legend i.dashed'), 'no dashed legend entry for closures');
+    // Click the middle of the closed segment for its popup.
+    const middle = [(drawn[0][0] + drawn[1][0]) / 2, (drawn[0][1] + drawn[1][1]) / 2];
+    const point = await page.evaluate(async (centre) => {
+      const map = window.__yingji.map;
+      map.jumpTo({ center: centre, zoom: 16 });
+      await new Promise((resolve) => (map.loaded() ? resolve() : map.once('idle', resolve)));
+      const { x, y } = map.project(centre);
+      const box = map.getCanvas().getBoundingClientRect();
+      return { x: box.left + x, y: box.top + y };
+    }, middle);
+    await page.waitForTimeout(300);
+    await page.mouse.click(point.x, point.y);
+    await page.waitForSelector('.maplibregl-popup .details', { timeout: 10000 });
+    const popup = await page.textContent('.maplibregl-popup .details');
+    check(popup.includes(reason), `the popup does not give the reason: ${popup}`);
+    const expiry = await page.textContent('.maplibregl-popup tr[data-key=expires_at] td');
+    check(expiry.includes(beijingClock(expires)), `expiry ${expiry} is not ${beijingClock(expires)} Beijing time`);
+    await page.evaluate(() => document.querySelector('.maplibregl-popup-close-button')?.click());
+  });
+
+  if (process.env.YINGJI_E2E_PUBLIC_WARNING) {
+    await scenario("the published public warning is listed with its coverage toward 95%, per town and channel, and on the map", async () => {
+      const headline = process.env.YINGJI_E2E_PUBLIC_WARNING;
+      await page.waitForSelector('#public-warnings-panel .cap-coverage .overall', { timeout: 15000 });
+      const panel = await page.textContent('#public-warnings-panel');
+      check(panel.includes(headline), `the panel does not list ${headline}: ${panel}`);
+      const overall = await page.textContent('#public-warnings-panel .overall');
+      check(/\d+(\.\d)?%/.test(overall) && overall.includes('95.0%'), `no coverage figure against the 95% target: ${overall}`);
+      const towns = await page.$$eval('#public-warnings-panel .cap-towns tbody tr', (rows) => rows.map((r) => r.textContent));
+      check(towns.some((row) => row.includes('渔阳镇')), `渔阳镇 is not in the per-town table: ${towns.join(' | ')}`);
+      const channels = await page.$$eval('#public-warnings-panel .cap-channels tbody tr', (rows) => rows.length);
+      check(channels >= 1, 'no per-channel delivery row');
+      const shaded = await page.evaluate(() => window.__yingji.layerData('cap_coverage').features.map((f) => f.id));
+      check(shaded.map(String).includes('120119100'), `the coverage layer does not shade 渔阳镇: ${shaded}`);
+      check(await page.$('#layer-panel [data-layer=neighbour_alerts]'), 'no neighbouring alerts layer');
+    });
+  }
+
+  await scenario('the drills panel lists drills and a drill incident carries the 演练 badge', async () => {
+    await page.waitForSelector('#drills-panel ul.drills li', { timeout: 10000 });
+    const drills = await pageApi(page, '/api/v1/drills');
+    check(drills.status === 200, `GET /api/v1/drills answered ${drills.status}`);
+    const rows = await page.$$eval('#drills-panel li', (items) => items.map((li) => ({
+      id: li.dataset.id, link: li.querySelector('a.report')?.getAttribute('href'), target: li.querySelector('a.report')?.target,
+      empty: li.classList.contains('empty'), text: li.textContent,
+    })));
+    if (drills.body.drills.length === 0) {
+      check(rows.length === 1 && rows[0].empty && rows[0].text === '暂无演练', `empty drills list shows ${JSON.stringify(rows)}`);
+    } else {
+      check(rows.every((r) => r.link === `/api/v1/drills/${encodeURIComponent(r.id)}/report` && r.target === '_blank'), `report links: ${JSON.stringify(rows)}`);
+    }
+    const title = `演练事件 ${Date.now()}`;
+    const created = await post(page, '/api/v1/incidents', {
+      type: 'flood', title, location: [117.368263, 40.071546], drill: 'd-test',
+    });
+    check(created.status === 201, `the drill incident was refused: ${created.status} ${JSON.stringify(created.body)}`);
+    const item = `#incident-list li[data-id="${created.body.id}"]`;
+    await page.waitForSelector(`${item} .badge.drill`, { timeout: 15000 });
+    check((await page.textContent(`${item} .badge.drill`)) === '演练', 'the drill badge does not read 演练');
+    const listed = await pageApi(page, '/api/v1/incidents');
+    const real = new Set(listed.body.filter((i) => i.drill === null).map((i) => String(i.id)));
+    const marked = await page.$$eval('#incident-list li[data-id]', (items) => items.filter((li) => li.querySelector('.badge.drill')).map((li) => li.dataset.id));
+    check(marked.every((id) => !real.has(id)), `real incidents carry the drill badge: ${marked.filter((id) => real.has(id))}`);
+  });
+}
