@@ -13,7 +13,7 @@
 //!   per transaction, so the error is confined to the report that causes it.
 
 use crate::access::{may_read, may_report};
-use crate::incidents::{self, audit_change, db_error, Incident};
+use crate::incidents::{self, db_error, Incident};
 use crate::reports::{report_summary, ReportInput};
 use crate::rows::{insert_sql, ROWS_PER_STATEMENT};
 use crate::timeline::{self, TimelineEntry};
@@ -26,6 +26,7 @@ use yingji_domain::incident::{IncidentStatus, TimelineKind};
 use yingji_domain::Principal;
 use yingji_incidents::{DrillId, Tally};
 use yingji_server::error::{ApiError, ApiResult};
+use yingji_store::audit::{self, Change};
 use yingji_store::sqlx_error::{self as sqlx, Any, Row, Transaction};
 use yingji_store::Db;
 
@@ -180,7 +181,7 @@ async fn file_in_one_transaction(
     let mut batch = Batch {
         db,
         keys: stored_keys(&mut tx, submissions).await.map_err(db_error)?,
-        ..Batch::default_for(db)
+        ..Batch::default_for(db, now)
     };
     let mut outcomes = Vec::with_capacity(submissions.len());
     for submission in submissions {
@@ -189,7 +190,7 @@ async fn file_in_one_transaction(
             outcome => outcomes.push(outcome),
         }
     }
-    batch.flush(&mut tx).await.map_err(db_error)?;
+    batch.flush(&mut tx).await?;
     tx.commit().await.map_err(db_error)?;
     Ok(outcomes)
 }
@@ -220,51 +221,56 @@ impl FirstAnswer {
 
 type ActorKey = (String, String);
 
-/// The stored answers for the keys of these submissions, read inside the transaction,
-/// actor by actor so that the lookups use the (actor, idem_key) primary key.
+/// The stored answers for the keys of these submissions, read inside the transaction in
+/// a few statements: each is an OR of (actor, idem_key) pairs, every term a lookup on the
+/// primary key, instead of one query per submitter.
 async fn stored_keys(
     tx: &mut Transaction<'static, Any>,
     submissions: &[Submission],
 ) -> Result<HashMap<ActorKey, FirstAnswer>, sqlx::Error> {
-    let mut keys_by_actor: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for s in submissions {
-        keys_by_actor
-            .entry(s.principal.username.as_str())
-            .or_default()
-            .insert(s.key.as_str());
-    }
+    let pairs: Vec<(&str, &str)> = submissions
+        .iter()
+        .map(|s| (s.principal.username.as_str(), s.key.as_str()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut found = HashMap::new();
-    for (actor, keys) in keys_by_actor {
-        let keys: Vec<&str> = keys.into_iter().collect();
-        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-            let placeholders: Vec<String> =
-                (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT idem_key, content_hash, status, response FROM inc_idempotency WHERE actor = $1 AND idem_key IN ({})",
-                placeholders.join(",")
+    for chunk in pairs.chunks(ROWS_PER_STATEMENT) {
+        let terms: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(actor = ${} AND idem_key = ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "SELECT actor, idem_key, content_hash, status, response FROM inc_idempotency WHERE {}",
+            terms.join(" OR ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (actor, key) in chunk {
+            query = query.bind(*actor).bind(*key);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            let status: i64 = row.try_get(3)?;
+            let response: String = row.try_get(4)?;
+            found.insert(
+                (row.try_get(0)?, row.try_get(1)?),
+                FirstAnswer {
+                    hash: row.try_get(2)?,
+                    status: u16::try_from(status)
+                        .ok()
+                        .and_then(|s| StatusCode::from_u16(s).ok())
+                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                    answer: serde_json::from_str(&response).unwrap_or(Value::Null),
+                },
             );
-            let mut query = sqlx::query(&sql).bind(actor);
-            for key in chunk {
-                query = query.bind(*key);
-            }
-            for row in query.fetch_all(&mut **tx).await? {
-                let status: i64 = row.try_get(2)?;
-                let response: String = row.try_get(3)?;
-                found.insert(
-                    (actor.to_string(), row.try_get(0)?),
-                    FirstAnswer {
-                        hash: row.try_get(1)?,
-                        status: u16::try_from(status)
-                            .ok()
-                            .and_then(|s| StatusCode::from_u16(s).ok())
-                            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                        answer: serde_json::from_str(&response).unwrap_or(Value::Null),
-                    },
-                );
-            }
         }
     }
     Ok(found)
+}
+
+/// A report's audit entry, written with the batch's others in one chain append.
+struct ReportAudit {
+    actor: Principal,
+    report_id: String,
+    after: String,
 }
 
 /// A report row waiting for the batch's multi-row INSERT.
@@ -299,10 +305,12 @@ struct Batch<'a> {
     reports: Vec<ReportRow>,
     timeline: Vec<TimelineEntry>,
     key_rows: Vec<KeyRow>,
+    audits: Vec<ReportAudit>,
+    at: DateTime<Utc>,
 }
 
 impl<'a> Batch<'a> {
-    fn default_for(db: &'a Db) -> Self {
+    fn default_for(db: &'a Db, at: DateTime<Utc>) -> Self {
         Batch {
             db,
             keys: HashMap::new(),
@@ -312,6 +320,8 @@ impl<'a> Batch<'a> {
             reports: Vec::new(),
             timeline: Vec::new(),
             key_rows: Vec::new(),
+            audits: Vec::new(),
+            at,
         }
     }
 
@@ -382,16 +392,12 @@ impl<'a> Batch<'a> {
             json!({"report_id": report_id}),
             now,
         );
-        audit_change(
-            self.db,
-            tx,
-            principal,
-            "report.file",
-            &report_id,
-            (None, Some(&stored_report)),
-            now,
-        )
-        .await?;
+        let body = stored_report.to_string();
+        self.audits.push(ReportAudit {
+            actor: principal.clone(),
+            report_id: report_id.clone(),
+            after: body.clone(),
+        });
         let answer = json!({"report": stored_report, "incident": incident, "opened": opened});
         let status = StatusCode::CREATED;
         self.reports.push(ReportRow {
@@ -399,7 +405,7 @@ impl<'a> Batch<'a> {
             incident_id: incident.id.clone(),
             town_code: incident.town_code.as_str().to_string(),
             author: principal.username.clone(),
-            body: stored_report.to_string(),
+            body,
             received_at: now_text.clone(),
             drill: report.drill.as_ref().map(|d| d.as_str().to_string()),
         });
@@ -486,8 +492,28 @@ impl<'a> Batch<'a> {
     }
 
     /// Writes the batch's rows: reports, timeline entries and idempotency rows a few
-    /// hundred per statement, and each changed incident's figures once.
-    async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> Result<(), sqlx::Error> {
+    /// hundred per statement, the reports' audit entries in one chain append, and each
+    /// changed incident's figures once.
+    async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> ApiResult<()> {
+        self.insert_rows(tx).await.map_err(db_error)?;
+        let changes: Vec<Change<'_>> = self
+            .audits
+            .iter()
+            .map(|a| Change {
+                actor: &a.actor,
+                action: "report.file",
+                entity: "report",
+                entity_id: &a.report_id,
+                before: None,
+                after: Some(a.after.clone()),
+                at: self.at,
+            })
+            .collect();
+        audit::append_many(self.db, tx, &changes).await?;
+        Ok(())
+    }
+
+    async fn insert_rows(&mut self, tx: &mut Transaction<'static, Any>) -> Result<(), sqlx::Error> {
         for chunk in self.reports.chunks(ROWS_PER_STATEMENT) {
             let sql = insert_sql(
                 "inc_reports (id, incident_id, town_code, author, body, received_at, drill)",
