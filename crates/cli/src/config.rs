@@ -94,7 +94,10 @@ impl ServerArgs {
                 neighbour_feeds,
                 sms_gateway: self.sms_gateway.clone().or(file.sms_gateway),
                 broadcast_gateway: self.broadcast_gateway.clone().or(file.broadcast_gateway),
-                loudspeaker_gateway: self.loudspeaker_gateway.clone().or(file.loudspeaker_gateway),
+                loudspeaker_gateway: self
+                    .loudspeaker_gateway
+                    .clone()
+                    .or(file.loudspeaker_gateway),
                 public_url: self.public_url.clone().or(file.public_url),
             },
             data_dir,

@@ -227,6 +227,11 @@ pub async fn run(state: MonitoringState, mut committed: mpsc::Receiver<Vec<Commi
 }
 
 fn publish_observations(state: &MonitoringState, batch: &[Committed]) {
+    // Building one event per row is most of a large batch's cost; skip it when no client
+    // is listening.
+    if !state.app.events.observations_watched() {
+        return;
+    }
     let entities = state.entities_read();
     for c in batch {
         let o = &c.row.observation;
