@@ -7,21 +7,8 @@ pub const ROWS_PER_STATEMENT: usize = 200;
 
 /// `INSERT INTO <target> VALUES ($1, …), (…)` for `rows` rows of `columns` parameters.
 pub fn insert_sql(target: &str, columns: usize, rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {target} VALUES ");
-    for row in 0..rows {
-        if row > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for column in 0..columns {
-            if column > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("${}", row * columns + column + 1));
-        }
-        sql.push(')');
-    }
-    sql
+    let values = yingji_store::audit::placeholder_rows(columns, rows);
+    format!("INSERT INTO {target} VALUES {values}")
 }
 
 #[cfg(test)]

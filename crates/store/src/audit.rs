@@ -145,8 +145,9 @@ fn chained(prev_seq: i64, prev_hash: String, change: &Change<'_>) -> AuditEntry 
     entry
 }
 
-/// `($1,…,$columns),($columns+1,…),…` for `rows` rows.
-fn placeholder_rows(columns: usize, rows: usize) -> String {
+/// `($1,…,$columns),($columns+1,…),…` for `rows` rows: the VALUES list of a multi-row
+/// INSERT, in the `$n` placeholders both databases accept.
+pub fn placeholder_rows(columns: usize, rows: usize) -> String {
     let mut sql = String::with_capacity(rows * columns * 6);
     for row in 0..rows {
         if row > 0 {
