@@ -3,6 +3,8 @@
 //! store in the same run (the ceiling). SQLite always; PostgreSQL when YINGJI_TEST_POSTGRES is
 //! set. Run: `cargo bench -p yingji-monitoring-api --bench ingest`.
 
+mod support;
+
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -59,16 +61,7 @@ async fn main() {
             let (client, url, token) = (s.client.clone(), url.clone(), token.clone());
             tasks.push(tokio::spawn(async move {
                 for body in mine {
-                    let r = client
-                        .post(&url)
-                        .bearer_auth(&token)
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(r.status(), 201);
-                    r.bytes().await.unwrap();
+                    support::post_observations(&client, &url, &token, body).await;
                 }
             }));
         }

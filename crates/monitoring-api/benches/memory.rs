@@ -43,16 +43,7 @@ async fn main() {
             tasks.push(tokio::spawn(async move {
                 for (day, s) in mine {
                     let body = day_of(streams[s], s, start + Duration::days(day as i64));
-                    let r = client
-                        .post(&url)
-                        .bearer_auth(&token)
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                        .unwrap();
-                    assert_eq!(r.status(), 201);
-                    r.bytes().await.unwrap();
+                    support::post_observations(&client, &url, &token, body).await;
                 }
             }));
         }

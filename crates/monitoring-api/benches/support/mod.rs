@@ -125,3 +125,17 @@ pub fn memory_kib() -> (u64, u64) {
     };
     (field("VmRSS:"), field("VmHWM:"))
 }
+
+/// Posts one `CreateObservations` body and waits for its durable acknowledgement (201).
+pub async fn post_observations(client: &reqwest::Client, url: &str, token: &str, body: String) {
+    let response = client
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.bytes().await.unwrap();
+}
