@@ -14,6 +14,7 @@ import { datastreamIndex, showSensorChart } from './chart.js';
 import { scopeLabel, isTownScope } from './scope.js';
 import { PublicWarnings } from './public-warnings.js';
 import { DrillsPanel } from './drills.js';
+import { markDrill } from './drill-badge.js';
 
 const ALL_LAYERS = [...BASE_LAYERS, ...POINT_LAYERS];
 const TEMPLATE = `
@@ -195,6 +196,7 @@ export async function startApp(root, me) {
     item.style.borderLeftColor = LEVEL_COLOURS[warning.level] ?? '#9e9e9e';
     item.querySelector('.level').textContent = tValue(warning.level);
     item.querySelector('strong').textContent = warningTitle(warning);
+    markDrill(item.querySelector('strong'), warning.drill);
     item.querySelector('.meta').textContent = actionErrors.get(warning.id)
       ?? `${tValue(warning.status)} · ${warning.raised_at ? formatTime(warning.raised_at, lang()) : ''}`;
     for (const button of item.querySelectorAll('button')) {

@@ -6,6 +6,7 @@ import { api, listOf } from './api.js';
 import { t, lang } from './i18n.js';
 import { formatTime } from './time.js';
 import { FIGURES, ORDER_STEPS } from './incident-vocabulary.js';
+import { drillBadge } from './drill-badge.js';
 
 const PAGE_TEMPLATE = `
 <div class="incident-head"><button type="button" class="link back" data-i18n="incident.back"></button><h2 class="incident-title"></h2></div>
@@ -24,16 +25,6 @@ const PAGE_TEMPLATE = `
 <ol class="timeline"></ol>`;
 
 const minutes = (seconds) => (seconds == null ? '—' : `${Math.max(1, Math.round(seconds / 60))} ${t('public.minutes')}`);
-
-/** The 演练/Drill mark of an incident or report that belongs to a drill. */
-export function drillBadge(drillId) {
-  const badge = document.createElement('span');
-  badge.className = 'badge drill';
-  badge.dataset.drill = drillId;
-  badge.textContent = t('drill.badge');
-  badge.title = drillId;
-  return badge;
-}
 
 export class IncidentConsole {
   /**

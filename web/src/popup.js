@@ -1,6 +1,7 @@
 // A feature's details: every property, known ones with translated labels and values.
 import { t, tValue } from './i18n.js';
 import { formatTime, looksLikeTime } from './time.js';
+import { drillBadge } from './drill-badge.js';
 
 const HIDDEN = new Set(['_colour']);
 
@@ -43,6 +44,8 @@ export function details(layerId, properties) {
     badge.textContent = t('popup.synthetic');
     kind.append(' ', badge);
   }
+  // A drill's incidents and warnings carry their drill id; they are exercises, not events.
+  if (typeof properties.drill === 'string' && properties.drill) kind.append(' ', drillBadge(properties.drill));
   root.append(kind);
   const table = document.createElement('table');
   for (const [key, value] of Object.entries(properties)) {
