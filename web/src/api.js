@@ -2,9 +2,12 @@
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super((body && body.message) || `HTTP ${status}`);
+    // The server's errors are `{"error": {"code", "message", "field"}}`.
+    const error = body?.error ?? body;
+    super(error?.message || `HTTP ${status}`);
     this.status = status;
-    this.code = body && body.code;
+    this.code = error?.code;
+    this.field = error?.field;
   }
 }
 

@@ -19,3 +19,12 @@ export const FIGURES = [
 
 /** An order's steps in the order they happen; `cancelled` may end it at any point. */
 export const ORDER_STEPS = ['proposed', 'sent', 'accepted', 'en_route', 'on_scene', 'completed'];
+
+/** The steps that may be taken from `status`, as yingji-incidents' `OrderStatus::step`
+ *  allows them: the one next step, and cancelling, while the order is still active. The
+ *  server decides; offering only these spares the officer a refusal. */
+export function orderStepsFrom(status) {
+  const at = ORDER_STEPS.indexOf(status);
+  if (at < 0 || at === ORDER_STEPS.length - 1) return [];
+  return [ORDER_STEPS[at + 1], 'cancelled'];
+}

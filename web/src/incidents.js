@@ -5,7 +5,7 @@
 import { api, listOf } from './api.js';
 import { t, lang } from './i18n.js';
 import { formatTime } from './time.js';
-import { FIGURES, ORDER_STEPS } from './incident-vocabulary.js';
+import { FIGURES, ORDER_STEPS, orderStepsFrom } from './incident-vocabulary.js';
 import { drillBadge } from './drill-badge.js';
 
 const PAGE_TEMPLATE = `
@@ -38,6 +38,7 @@ export class IncidentConsole {
     this.orders = new Map();  // order id -> order, of the open incident
     this.candidates = [];
     this.dispatchMessage = '';
+    this.orderErrors = new Map(); // order id -> why the server refused its last step
     onemap.addLine('dispatch-route', { 'line-color': '#1e88e5', 'line-width': 5, 'line-opacity': 0.85 });
   }
 
@@ -256,7 +257,7 @@ export class IncidentConsole {
       const li = document.createElement('li');
       li.dataset.id = order.id;
       li.dataset.status = order.status;
-      li.innerHTML = '<strong></strong> <span class="state"></span><ol class="steps"></ol><div class="meta"></div>';
+      li.innerHTML = '<strong></strong> <span class="state"></span><ol class="steps"></ol><div class="meta"></div><div class="order-actions"></div><p class="order-error" role="alert"></p>';
       li.querySelector('strong').textContent = this.teamName(order.team_id);
       li.querySelector('.state').textContent = t(`orderStatus.${order.status}`);
       // The steps as a progress line, so the officer sees at a glance how far the team is.
@@ -268,8 +269,34 @@ export class IncidentConsole {
         return dot;
       }));
       li.querySelector('.meta').textContent = `${minutes(order.travel_time_s)} · ${t('app.updated')} ${formatTime(order.updated_at, lang())}`;
+      li.querySelector('.order-actions').replaceChildren(...orderStepsFrom(order.status).map((step) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = `order-step${step === 'cancelled' ? ' cancel' : ''}`;
+        button.dataset.step = step;
+        button.textContent = t(`orderStep.${step}`);
+        button.onclick = () => this.stepOrder(order.id, step);
+        return button;
+      }));
+      li.querySelector('.order-error').textContent = this.orderErrors.get(order.id) ?? '';
       return li;
     }));
+  }
+
+  /** Moves an order one step (or cancels it); the server enforces the lifecycle and its
+   *  refusal is shown under the order. The answer is drawn at once; the `order` event that
+   *  follows (for every console watching) changes nothing more. */
+  async stepOrder(orderId, step) {
+    this.pageEl.querySelectorAll(`.orders li[data-id="${orderId}"] button`).forEach((b) => { b.disabled = true; });
+    try {
+      const order = await api(`/api/v1/orders/${encodeURIComponent(orderId)}/status`, { method: 'POST', body: { status: step } });
+      this.orders.set(order.id, order);
+      this.orderErrors.delete(orderId);
+    } catch (error) {
+      this.orderErrors.set(orderId, `${t('console.actionFailed')}: ${error.message}`);
+    }
+    this.renderOrders();
+    this.renderCandidates();
   }
 
   // --- live ---

@@ -221,6 +221,32 @@ export async function consoleScenarios({ base, page, scenario, check, waitReady,
         await page.screenshot({ path: join(shots, 'dispatch.png') });
         await (await page.$('#console')).screenshot({ path: join(shots, 'incident-console.png') });
       });
+
+      await scenario('the duty officer steps the order to completed from the console; a refused step is shown', async () => {
+        const item = '#incident-page .orders li[data-status]';
+        const orderId = await page.getAttribute(item, 'data-id');
+        const order = `#incident-page .orders li[data-id="${orderId}"]`;
+        const offered = () => page.$$eval(`${order} .order-actions button`, (buttons) => buttons.map((b) => b.dataset.step));
+        check(JSON.stringify(await offered()) === '["en_route","cancelled"]', `from accepted the console offers ${await offered()}`);
+        // A real refusal from the server: the click's request is rewritten to skip a step.
+        await page.route('**/api/v1/orders/*/status', (route) => route.continue({ postData: JSON.stringify({ status: 'completed' }) }), { times: 1 });
+        await page.click(`${order} button[data-step=en_route]`);
+        await page.waitForFunction((sel) => document.querySelector(`${sel} .order-error`)?.textContent.includes('操作失败'), order, { timeout: 10000 });
+        const refusal = await page.textContent(`${order} .order-error`);
+        check(/en_route/.test(refusal), `the refusal does not give the server's reason: ${refusal}`);
+        check(await page.getAttribute(order, 'data-status') === 'accepted', 'a refused step changed the shown status');
+        for (const [step, label] of [['en_route', '出动途中'], ['on_scene', '到达现场'], ['completed', '处置完成']]) {
+          await page.click(`${order} button[data-step=${step}]`);
+          await page.waitForSelector(`${order}[data-status=${step}]`, { timeout: 10000 });
+          check((await page.textContent(`${order} .state`)) === label, `the status reads ${await page.textContent(`${order} .state`)}, want ${label}`);
+          check((await page.textContent(`${order} .order-error`)) === '', 'the old refusal is still shown');
+        }
+        check((await offered()).length === 0, `a completed order still offers ${await offered()}`);
+        const stored = await pageApi(page, `/api/v1/incidents/${reported.incident_id}/orders`);
+        check(stored.body.find((o) => o.id === orderId)?.status === 'completed', 'the server does not have the order completed');
+        await page.waitForFunction(() => [...document.querySelectorAll('#incident-page .timeline li[data-kind=order]')].some((li) => li.textContent.includes('处置完成')),
+          null, { timeout: 10000 });
+      });
     }
 
     await scenario('a town officer sees their own town only', async () => {
