@@ -471,6 +471,14 @@ export async function startApp(root, me) {
       log(t('layer.closures'), data.reason ?? '');
     },
     'routing.closure.deleted'() { reloadCollection('closures'); },
+    'public_warning.published'(data, _event, kind) {
+      publicWarnings.onReleased(data, kind);
+      log(t('live.capPublished'), data.identifier ?? data.warning_id ?? '');
+    },
+    'public_warning.cancelled'(data, _event, kind) {
+      publicWarnings.onReleased(data, kind);
+      log(t('live.capCancelled'), data.reason ?? data.warning_id ?? '');
+    },
     resync() {
       loadAll().then(renderAll);
       if (incidents.current) incidents.open(incidents.current.id, { push: false });

@@ -8,6 +8,9 @@ import { COVERAGE_TARGET } from './layers.js';
 
 /** States of a warning that was published at some point (and so has deliveries). */
 const RELEASED = new Set(['published', 'superseded', 'cancelled']);
+/** While deliveries are still being worked off, the chosen warning's coverage is fetched
+ *  again after this long (there is no event per delivery). */
+const COVERAGE_REFRESH_MS = 5000;
 const percent = (ratio) => `${(ratio * 100).toFixed(1)}%`;
 
 export class PublicWarnings {
@@ -39,13 +42,25 @@ export class PublicWarnings {
 
   async select(id) {
     this.selected = id;
+    clearTimeout(this.refresh);
     try {
       this.coverage = await api(`/api/v1/public-warnings/${encodeURIComponent(id)}/coverage`);
     } catch {
       this.coverage = null;
     }
+    if (this.selected !== id) return; // another warning was chosen meanwhile
     this.drawCoverage();
     this.render();
+    const pending = (this.coverage?.channels ?? []).some((channel) => channel.pending > 0);
+    if (pending) this.refresh = setTimeout(() => this.selected === id && this.select(id), COVERAGE_REFRESH_MS);
+  }
+
+  /** A release step heard live (cap-api's `public_warning.published` / `.cancelled`, with
+   *  `warning_id`): the list is reloaded, and a newly published warning is chosen so its
+   *  coverage is what the map shows. */
+  async onReleased(event, kind) {
+    if (kind === 'public_warning.published' && event.warning_id) this.selected = event.warning_id;
+    await this.load();
   }
 
   headline(warning) {

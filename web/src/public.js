@@ -8,6 +8,7 @@ import { OneMap } from './map.js';
 import { BASE_LAYERS, POINT_LAYERS, LEVEL_COLOURS } from './layers.js';
 import { normalise } from './warnings.js';
 import { details } from './popup.js';
+import { subscribe } from './live.js';
 
 const TEMPLATE = `
 <header class="topbar">
@@ -124,8 +125,18 @@ export async function startPublic(root) {
   }));
   onemap.relabelTowns(townName);
   const townPoint = (code) => code && (data.towns?.features ?? []).find((f) => f.id === code);
-  const warnings = await publicWarnings(townPoint);
-  onemap.setData('warnings', { type: 'FeatureCollection', features: warnings.filter((w) => w.geometry).map((w) => ({ type: 'Feature', id: w.id, geometry: w.geometry, properties: { ...w, geometry: undefined } })) });
+  let warnings = [];
+  // Reloads can overlap (two release events in a row): only the latest one is drawn.
+  let loads = 0;
+  async function loadWarnings() {
+    const mine = ++loads;
+    const loaded = await publicWarnings(townPoint);
+    if (mine !== loads) return;
+    warnings = loaded;
+    onemap.setData('warnings', { type: 'FeatureCollection', features: warnings.filter((w) => w.geometry).map((w) => ({ type: 'Feature', id: w.id, geometry: w.geometry, properties: { ...w, geometry: undefined } })) });
+    renderWarnings();
+  }
+  await loadWarnings();
 
   let me = null;
   let meMarker = null;
@@ -220,6 +231,14 @@ export async function startPublic(root) {
   await onemap.idle();
   window.__yingji.ready = true;
   window.__yingji.readyAt = performance.now();
+  // A warning published or cancelled reaches this page without a reload. The feed is read
+  // again rather than patched from the event: it alone says what is in force (an Update
+  // supersedes, a Cancel withdraws, an expiry ends a warning with no event at all).
+  subscribe({
+    'public_warning.published': loadWarnings,
+    'public_warning.cancelled': loadWarnings,
+    resync: loadWarnings,
+  }, (connected) => { root.querySelector('.who').dataset.live = String(connected); });
   window.__yingji.nearestFrom = nearestFrom;
   window.__yingji.me = () => me;
 }

@@ -11,7 +11,7 @@ const YUYANG = { longitude: 117.368263, latitude: 40.071546 };
 /** A 1×1 PNG, for the photo field when the server accepts photos. */
 const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
-const FIELD_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+export const FIELD_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--enable-unsafe-swiftshader', '--use-angle=swiftshader'];
 

@@ -1,5 +1,8 @@
 // Browser scenarios of the duty console's road closures, public warnings (CAP coverage) and
-// drills, run by e2e.mjs on the signed-in duty officer's page. Every wait is bounded.
+// drills, and public warnings released while the console and the public page are open,
+// run by e2e.mjs on the signed-in duty officer's page. Every wait is bounded.
+import { chromium } from 'playwright-core';
+import { FIELD_ARGS } from './e2e-console.mjs';
 
 const pageApi = (page, path, init) => page.evaluate(async ([p, i]) => {
   const response = await fetch(p, { credentials: 'same-origin', ...i });
@@ -15,7 +18,23 @@ const beijingClock = (iso) => new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', hour12: false,
 }).format(new Date(iso));
 
-export async function dutyScenarios({ page, scenario, check, waitReady }) {
+/** The API from Node as a signed-in account (bearer token), for steps taken by someone
+ *  other than the officer whose page is watched. */
+async function signIn(base, username, password) {
+  const call = async (method, path, body, token) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: response.status, body: await response.json().catch(() => null) };
+  };
+  const login = await call('POST', '/api/v1/auth/login', { username, password });
+  if (login.status !== 200) throw new Error(`${username} cannot sign in: ${login.status}`);
+  return (method, path, body) => call(method, path, body, login.body.token);
+}
+
+export async function dutyScenarios({ base, page, scenario, check, waitReady, chromiumPath, password }) {
   await page.evaluate(() => localStorage.setItem('yingji.lang', 'zh-CN'));
   await page.goto(new URL('/app', page.url()).href);
   await waitReady(page);
@@ -102,4 +121,51 @@ export async function dutyScenarios({ page, scenario, check, waitReady }) {
     const marked = await page.$$eval('#incident-list li[data-id]', (items) => items.filter((li) => li.querySelector('.badge.drill')).map((li) => li.dataset.id));
     check(marked.every((id) => !real.has(id)), `real incidents carry the drill badge: ${marked.filter((id) => real.has(id))}`);
   });
+
+  if (process.env.YINGJI_E2E_PUBLIC_WARNING) {
+    await scenario('a public warning published and then cancelled reaches the console and the public page live', async () => {
+      const visitorBrowser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: FIELD_ARGS });
+      try {
+        const visitor = await (await visitorBrowser.newContext({ locale: 'zh-CN' })).newPage();
+        await visitor.goto(`${base}/public`);
+        await waitReady(visitor);
+        // Neither page may reload: a reload would lose this mark.
+        for (const p of [page, visitor]) await p.evaluate(() => { window.__notReloaded = true; });
+        const duty = await signIn(base, 'duty', password);
+        const approver = await signIn(base, 'approver', password);
+        const headline = `蓟州区气象台发布大风黄色预警 ${Date.now()}`;
+        const now = new Date();
+        const created = await duty('POST', '/api/v1/public-warnings', {
+          category: 'Met', level: 'yellow', urgency: 'Expected', certainty: 'Likely', response_types: ['Prepare'],
+          zh: { event: '大风', headline, description: '预计阵风8级以上。', instruction: '请加固户外设施。' },
+          en: { event: 'Gale', headline: 'Yellow gale warning', description: 'Gusts of force 8 or more.', instruction: 'Secure outdoor objects.' },
+          effective: now.toISOString(), expires: new Date(now.getTime() + 6 * 3600_000).toISOString(),
+          areas: [{ towns: ['120119100'] }],
+        });
+        check(created.status === 201, `the draft was refused: ${created.status} ${JSON.stringify(created.body)}`);
+        const id = created.body.id;
+        for (const step of ['approve', 'publish']) {
+          const answer = await approver('POST', `/api/v1/public-warnings/${id}/${step}`);
+          check(answer.status === 200, `${step}: ${answer.status} ${JSON.stringify(answer.body)}`);
+        }
+        const consoleItem = `#public-warnings-panel li[data-id="${id}"]`;
+        await page.waitForSelector(consoleItem, { timeout: 15000 });
+        check((await page.textContent(consoleItem)).includes(headline), 'the console lists the new warning without its headline');
+        check((await page.textContent(`${consoleItem} .meta`)).includes('已发布'), 'the console does not show it published');
+        await page.waitForFunction((warning) => document.querySelector('#public-warnings-panel .cap-coverage')?.dataset.warning === warning, id, { timeout: 15000 });
+        await visitor.waitForFunction((text) => document.querySelector('#public-warnings').textContent.includes(text), headline, { timeout: 15000 });
+        check(await visitor.$('#public-warnings li.level-yellow'), 'the public page does not show the new warning as yellow');
+
+        const cancelled = await approver('POST', `/api/v1/public-warnings/${id}/cancel`, { reason: '大风减弱' });
+        check(cancelled.status === 200, `cancel: ${cancelled.status} ${JSON.stringify(cancelled.body)}`);
+        await page.waitForFunction((sel) => document.querySelector(`${sel} .meta`)?.textContent.includes('已解除'), consoleItem, { timeout: 15000 });
+        await visitor.waitForFunction((text) => !document.querySelector('#public-warnings').textContent.includes(text), headline, { timeout: 15000 });
+        const earlier = process.env.YINGJI_E2E_PUBLIC_WARNING;
+        check((await visitor.textContent('#public-warnings')).includes(earlier), 'the warning still in force left the public page too');
+        for (const p of [page, visitor]) check(await p.evaluate(() => window.__notReloaded === true), `${p.url()} was reloaded`);
+      } finally {
+        await visitorBrowser.close();
+      }
+    });
+  }
 }

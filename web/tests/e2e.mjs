@@ -184,7 +184,7 @@ await scenario('switching to English translates the page and the town labels', a
 });
 
 await consoleScenarios({ base, page, scenario, check, waitReady, shots, errors, chromiumPath: CHROMIUM, password: PASSWORD });
-await dutyScenarios({ page, scenario, check, waitReady });
+await dutyScenarios({ base, page, scenario, check, waitReady, chromiumPath: CHROMIUM, password: PASSWORD });
 
 await scenario('a phone-sized viewport loads the map with the console under it', async () => {
   const phone = await browser.newPage();

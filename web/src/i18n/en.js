@@ -184,6 +184,8 @@ export default {
   'console.scopeDistrict': 'whole district',
   'live.report': 'report',
   'live.order': 'order',
+  'live.capPublished': 'public warning published',
+  'live.capCancelled': 'public warning cancelled',
   'incident.back': '← Back',
   'incident.open': 'Open incident page',
   'incident.opened': 'reported',

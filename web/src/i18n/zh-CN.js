@@ -184,6 +184,8 @@ export default {
   'console.scopeDistrict': '全区',
   'live.report': '灾情报告',
   'live.order': '调派指令',
+  'live.capPublished': '公众预警已发布',
+  'live.capCancelled': '公众预警已解除',
   'incident.back': '← 返回',
   'incident.open': '打开事件页',
   'incident.opened': '接报于',
