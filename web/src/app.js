@@ -15,8 +15,13 @@ import { scopeLabel, isTownScope } from './scope.js';
 import { PublicWarnings } from './public-warnings.js';
 import { DrillsPanel } from './drills.js';
 import { markDrill } from './drill-badge.js';
+import { forgetOfficer } from './officer.js';
 
 const ALL_LAYERS = [...BASE_LAYERS, ...POINT_LAYERS];
+/** What the officer needs to find their way, fetched while MapLibre starts and drawn before
+ *  anything else; the other layers, feeds and lists load once this is on screen. */
+const FIRST_LAYERS = BASE_LAYERS.filter((layer) => ['county', 'town_areas', 'towns'].includes(layer.id));
+const LATER_LAYERS = ALL_LAYERS.filter((layer) => !FIRST_LAYERS.includes(layer));
 const TEMPLATE = `
 <header class="topbar">
   <div class="brand"><span class="logo">应</span><div><strong data-i18n="app.title"></strong><small data-i18n="app.subtitle"></small></div></div>
@@ -53,10 +58,13 @@ export async function startApp(root, me) {
   };
   const onemap = new OneMap(root.querySelector('#map'));
   window.__yingji = { ready: false, map: onemap.map };
+  const firstAnswers = new Map(FIRST_LAYERS.map((layer) => [layer.id, fetchLayer(layer)]));
 
   for (const layer of BASE_LAYERS) await onemap.addBase(layer.id);
   for (const layer of [...POINT_LAYERS].reverse()) await onemap.addPoints(layer);
   onemap.raiseBoundary();
+  // Hidden layers are hidden before any data arrives, so their data is never tiled for nothing.
+  for (const layer of ALL_LAYERS) onemap.setVisible(layer.id, state.visible[layer.id]);
 
   const townName = (p) => (lang() === 'en' ? p.name_en ?? p.name : p.name);
   // Monitoring names a subject by its numeric SensorThings datastream (`datastream:12`, or 12
@@ -72,21 +80,25 @@ export async function startApp(root, me) {
   const townPoint = (code) => code && (state.data.towns?.features ?? []).find((f) => f.id === code);
 
   // --- data ---
-  async function loadLayer(layer) {
-    if (!layer.url) return;
+  /** A layer's answer: its body, `null` when an optional endpoint is not there, or the error. */
+  async function fetchLayer(layer) {
     try {
-      const body = layer.optional ? await optional(layer.url) : await api(layer.url);
-      if (body === null) {
-        state.unavailable.add(layer.id);
-        state.data[layer.id] = emptyCollection();
-      } else {
-        state.unavailable.delete(layer.id);
-        state.data[layer.id] = { type: 'FeatureCollection', features: asFeatures(listOf(body, layer.id)) };
-      }
+      return { body: layer.optional ? await optional(layer.url) : await api(layer.url) };
     } catch (error) {
-      if (error.status === 401) return location.assign('/login');
+      return { error };
+    }
+  }
+
+  async function loadLayer(layer, answer = null) {
+    if (!layer.url) return;
+    const { body, error } = await (answer ?? fetchLayer(layer));
+    if (error?.status === 401) return location.assign('/login');
+    if (error || body === null) {
       state.unavailable.add(layer.id);
       state.data[layer.id] = emptyCollection();
+    } else {
+      state.unavailable.delete(layer.id);
+      state.data[layer.id] = { type: 'FeatureCollection', features: asFeatures(listOf(body, layer.id)) };
     }
     if (layer.id === 'sensors') decorateSensors();
     else onemap.setData(layer.id, state.data[layer.id]);
@@ -135,8 +147,8 @@ export async function startApp(root, me) {
     state.rules = rules?.rules ?? [];
   }
 
-  async function loadAll() {
-    await Promise.all([...ALL_LAYERS.map(loadLayer), state.warnings.load().catch(() => {}), loadMonitoring(), incidents.loadList(), drills.load()]);
+  async function loadAll(layers = ALL_LAYERS) {
+    await Promise.all([...layers.map((layer) => loadLayer(layer)), state.warnings.load().catch(() => {}), loadMonitoring(), incidents.loadList(), drills.load()]);
     // Coverage is drawn on the town areas, so they must be loaded first.
     await publicWarnings.load();
     drawWarnings();
@@ -385,6 +397,7 @@ export async function startApp(root, me) {
   }
   root.querySelector('#lang').onclick = () => setLang(lang() === 'en' ? 'zh-CN' : 'en');
   root.querySelector('#logout').onclick = async () => {
+    forgetOfficer();
     await api('/api/v1/auth/logout', { method: 'POST' }).catch(() => {});
     location.assign('/login');
   };
@@ -396,9 +409,10 @@ export async function startApp(root, me) {
   });
 
   renderAll();
-  await loadAll();
+  await Promise.all(FIRST_LAYERS.map((layer) => loadLayer(layer, firstAnswers.get(layer.id))));
+  renderWho();
+  await loadAll(LATER_LAYERS);
   renderAll();
-  for (const layer of ALL_LAYERS) onemap.setVisible(layer.id, state.visible[layer.id]);
   // A town officer's map opens on their town; the server already limits what it holds.
   if (isTownScope(me)) {
     const mine = (state.data.town_areas?.features ?? []).filter((f) => String(f.id) === String(me.jurisdiction.town_code));

@@ -9,12 +9,19 @@ const DB_NAME = 'yingji-photos';
 const STORE = 'photos';
 let supported = null;
 
-/** Whether this server accepts photos, read once from its OpenAPI document. */
+const SUPPORTED_KEY = 'yingji.photos.supported';
+
+/** Whether this server accepts photos, read once from its OpenAPI document; with no network,
+ *  the last answer this device had (so photos can be kept offline, and sent later). */
 export function photosSupported() {
   supported ??= fetch('/api/v1/openapi.json', { credentials: 'same-origin' })
     .then((response) => (response.ok ? response.json() : null))
-    .then((doc) => Boolean(doc?.paths?.['/api/v1/photos']?.post))
-    .catch(() => false);
+    .then((doc) => {
+      const accepted = Boolean(doc?.paths?.['/api/v1/photos']?.post);
+      localStorage.setItem(SUPPORTED_KEY, String(accepted));
+      return accepted;
+    })
+    .catch(() => localStorage.getItem(SUPPORTED_KEY) === 'true');
   return supported;
 }
 

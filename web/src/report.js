@@ -9,6 +9,7 @@ import { Outbox, OUTCOME, newKey } from './outbox.js';
 import { photosSupported, keepPhotos } from './photos.js';
 import { INCIDENT_TYPES, FIGURES, SEVERITIES } from './incident-vocabulary.js';
 import { scopeLabel } from './scope.js';
+import { forgetOfficer } from './officer.js';
 
 /** The server's limit (yingji-incidents MAX_PHOTOS_PER_REPORT). */
 const MAX_PHOTOS = 6;
@@ -208,6 +209,7 @@ export async function startReport(root, me) {
   window.addEventListener('offline', renderNet);
   root.querySelector('#lang').onclick = () => setLang(lang() === 'en' ? 'zh-CN' : 'en');
   root.querySelector('#logout').onclick = async () => {
+    forgetOfficer();
     await api('/api/v1/auth/logout', { method: 'POST' }).catch(() => {});
     window.location.assign('/login');
   };
@@ -220,5 +222,21 @@ export async function startReport(root, me) {
   }
   await map.idle();
   outbox.start();
-  Object.assign(window.__yingji, { ready: true, readyAt: performance.now(), map: map.map, outbox, setLocation });
+  const offlineReady = keepForOffline();
+  Object.assign(window.__yingji, { ready: true, readyAt: performance.now(), map: map.map, outbox, setLocation, offlineReady });
+}
+
+/** Registers the page's service worker (dist/sw.js, made by the build), so the page opens
+ *  next time even with no network. Resolves to whether a worker is active. Service workers
+ *  need a secure context (https, or localhost); elsewhere, and in `npm run dev`, the page
+ *  still works online and its outbox still keeps reports. */
+async function keepForOffline() {
+  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return false;
+  try {
+    await navigator.serviceWorker.register('/sw.js', { scope: '/app/report' });
+    const registration = await navigator.serviceWorker.ready;
+    return Boolean(registration.active);
+  } catch {
+    return false;
+  }
 }

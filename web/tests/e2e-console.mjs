@@ -117,9 +117,20 @@ export async function consoleScenarios({ base, page, scenario, check, waitReady,
       }
     });
 
-    await scenario('offline, a report is kept on the phone and sent once when the network returns', async () => {
+    await scenario('offline, the report page opens again, keeps a report and sends it once when the network returns', async () => {
+      // Loaded online once (above): its service worker is active and holds the page.
+      check(await phone.evaluate(() => window.__yingji.offlineReady), 'no service worker keeps the report page');
       await phoneContext.setOffline(true);
       await phone.waitForFunction(() => !navigator.onLine, null, { timeout: 5000 });
+      await phone.reload();
+      await waitReady(phone);
+      check(await phone.evaluate(() => Boolean(navigator.serviceWorker.controller)), 'the page reloaded offline is not served by its service worker');
+      check(new URL(phone.url()).pathname === '/app/report', `offline, the phone is at ${phone.url()}`);
+      check(await phone.$('#report-form button.submit'), 'the report form is not there offline');
+      check((await phone.textContent('#who-user')).includes('info100'), 'offline, the page does not know its officer');
+      check((await phone.textContent('#net-status')).includes('离线'), 'the page does not say it is offline');
+      const drawnTowns = await phone.evaluate(() => window.__yingji.map.querySourceFeatures('town_areas').length);
+      check(drawnTowns > 0, 'the pick map has no town areas offline');
       await phone.click('#use-location');
       await phone.waitForSelector('#location-text[data-source=device]', { timeout: 15000 });
       await phone.fill('input[name=title]', offlineTitle);

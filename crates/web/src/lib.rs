@@ -60,8 +60,11 @@ then rebuild yingji.</p><p>请在 <code>web/</code> 目录运行 <code>npm ci &a
 #[derive(Debug, thiserror::Error)]
 pub enum MountError {}
 
-/// The UI's routes: the app pages, `/assets/*` and the few root files Vite copies from
-/// `web/public`. Answers are gzip-compressed when the browser accepts it.
+/// The UI's routes: the app pages, `/assets/*`, the few root files Vite copies from
+/// `web/public`, and the report page's service worker `/sw.js` (made by the build; served
+/// from the root so it may control `/app/report`, and revalidated like the page so a new
+/// build's worker replaces the old one). Answers are gzip-compressed when the browser
+/// accepts it.
 pub async fn mount(_app: &AppState) -> Result<Module, MountError> {
     Ok(Module {
         routes: router(),
@@ -70,10 +73,13 @@ pub async fn mount(_app: &AppState) -> Result<Module, MountError> {
 }
 
 fn router() -> Router {
-    let mut routes = Router::new().route("/assets/{*path}", get(asset)).route(
-        "/favicon.svg",
-        get(|| async { file("favicon.svg", PAGE_CACHE) }),
-    );
+    let mut routes = Router::new()
+        .route("/assets/{*path}", get(asset))
+        .route(
+            "/favicon.svg",
+            get(|| async { file("favicon.svg", PAGE_CACHE) }),
+        )
+        .route("/sw.js", get(|| async { file("sw.js", PAGE_CACHE) }));
     for page in PAGES {
         routes = routes.route(page, get(index));
     }

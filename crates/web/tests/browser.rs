@@ -223,6 +223,27 @@ async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scena
         .unwrap()
         .contains("javascript"));
 
+    // The report page's service worker: revalidated on every visit, and naming this build's
+    // files, so a new build's worker replaces the old one.
+    // Asked without accept-encoding: the body is read as text below.
+    let worker = server
+        .client
+        .get(format!("{}/sw.js", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(worker.status(), 200);
+    assert_eq!(worker.headers()["cache-control"], "no-cache");
+    assert!(worker.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+    let worker = worker.text().await.unwrap();
+    assert!(
+        worker.contains(&format!("\"{script}\"")),
+        "sw.js does not keep this build's {script}"
+    );
+
     let missing = fetch(&server, "/assets/not-there.js").await;
     assert_eq!(missing.status(), 404);
 
