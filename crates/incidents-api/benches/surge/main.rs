@@ -1,158 +1,153 @@
-//! Surge benchmark: 1,000 concurrent simulated field officers filing reports on SQLite
-//! (durable: WAL, synchronous=FULL, acknowledged after commit) through the real HTTP stack.
-//! Every 5th report is retried at once with the same key (a duplicate that must answer with
-//! the first report), and every 17th officer's first request is dropped mid-flight and
-//! retried. Run twice in the same process: first with one report per transaction (the
-//! writer with batches of 1, i.e. the old per-report path), then with group commit.
-//! Prints throughput (distinct reports acknowledged per second) and latency percentiles.
-//! Run: `cargo bench -p yingji-incidents-api --bench surge`.
+//! Surge benchmark: 1,000 simulated field officers filing reports on SQLite (durable: WAL,
+//! synchronous=FULL, acknowledged after commit) through the real HTTP stack, with
+//! duplicates and dropped connections (see `load.rs`).
+//!
+//! The server runs in a child process (this binary re-executed with `--serve <max batch>`,
+//! see `server.rs`), a fresh database each run; this process only generates load. Three
+//! runs, in this order:
+//!
+//! 1. closed loop, one report per transaction (the writer with batches of 1): the baseline;
+//! 2. closed loop, group commit: the saturation throughput;
+//! 3. open loop, group commit, at a fixed offered rate (default 5,000 reports/s): latency
+//!    at that load and the durable rate achieved.
+//!
+//! Each prints throughput, latency percentiles, the CPU time the server and the load
+//! generator used and the load average, and checks that every key was stored exactly once.
+//!
+//! Run: `cargo bench -p yingji-incidents-api --bench surge [-- --rate 5000 --seconds 8]`.
 
-use serde_json::json;
-use std::time::{Duration, Instant};
+mod load;
+mod machine;
+mod server;
+
+use load::{Outcome, Pace, Target};
+use machine::{CpuMeter, CpuUse};
+use server::ServerProcess;
+use std::time::Duration;
 use yingji_incidents_api::filing::FilingConfig;
-use yingji_server::testing::servers_with;
 
 const OFFICERS: usize = 1_000;
-const REPORTS_EACH: usize = 5;
+/// Reports per officer in the closed-loop runs.
+const CLOSED_REPORTS_EACH: usize = 10;
 const INCIDENTS: usize = 50;
-const YUYANG: [f64; 2] = [117.368263, 40.071546];
 
-struct Run {
-    reports: usize,
-    requests: usize,
-    elapsed: Duration,
-    latencies: Vec<Duration>,
+struct Options {
+    rate: f64,
+    seconds: f64,
 }
 
-async fn surge(config: FilingConfig) -> Run {
-    let servers = servers_with(move |state| async move {
-        vec![yingji_incidents_api::mount_with(&state, config)
-            .await
-            .unwrap()]
-    })
-    .await;
-    let server = servers.into_iter().find(|s| s.backend == "sqlite").unwrap();
-    let token = server.token("info100").await;
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(OFFICERS)
-        .build()
-        .unwrap();
-    let mut incidents = Vec::new();
-    for i in 0..INCIDENTS {
-        let response: serde_json::Value = client
-            .post(format!("{}/api/v1/reports", server.base))
-            .bearer_auth(&token)
-            .header("Idempotency-Key", format!("open-{i}"))
-            .json(&json!({"type": "flood", "location": YUYANG}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        incidents.push(response["incident"]["id"].as_str().unwrap().to_string());
-    }
-    let started = Instant::now();
-    let mut officers = Vec::new();
-    for officer in 0..OFFICERS {
-        let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
-        let incident = incidents[officer % INCIDENTS].clone();
-        officers.push(tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(REPORTS_EACH + 2);
-            let mut requests = 0;
-            for n in 0..REPORTS_EACH {
-                let key = format!("o{officer}-{n}");
-                // No figures: officers sharing an incident would report decreasing
-                // cumulative counts, which is correctly refused.
-                let body = json!({"incident_id": incident, "text": format!("巡查 {n}")});
-                let send = || {
-                    client
-                        .post(format!("{base}/api/v1/reports"))
-                        .bearer_auth(&token)
-                        .header("Idempotency-Key", &key)
-                        .json(&body)
-                };
-                if n == 0 && officer.is_multiple_of(17) {
-                    requests += 1;
-                    let _ = send().timeout(Duration::from_millis(1)).send().await;
-                }
-                let attempts = if (officer * REPORTS_EACH + n).is_multiple_of(5) {
-                    2
-                } else {
-                    1
-                };
-                let mut first_id = None;
-                for _ in 0..attempts {
-                    let sent = Instant::now();
-                    let response = send().send().await.unwrap();
-                    assert_eq!(response.status().as_u16(), 201);
-                    let answer: serde_json::Value = response.json().await.unwrap();
-                    latencies.push(sent.elapsed());
-                    requests += 1;
-                    let id = answer["report"]["id"].as_str().unwrap().to_string();
-                    assert_eq!(
-                        first_id.get_or_insert_with(|| id.clone()),
-                        &id,
-                        "a retry names the first report"
-                    );
-                }
-            }
-            (latencies, requests)
-        }));
-    }
-    let mut latencies: Vec<Duration> = Vec::new();
-    let mut requests = 0;
-    for officer in officers {
-        let (l, r) = officer.await.unwrap();
-        latencies.extend(l);
-        requests += r;
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    Run {
-        reports: OFFICERS * REPORTS_EACH,
-        requests,
-        elapsed,
-        latencies,
-    }
-}
-
-fn print(name: &str, run: &Run) -> f64 {
-    let pct = |p: f64| {
-        run.latencies[((run.latencies.len() as f64 * p) as usize).min(run.latencies.len() - 1)]
-            .as_secs_f64()
-            * 1e3
+fn options(args: &[String]) -> Options {
+    let value = |flag: &str, default: f64| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .map(|v| {
+                v.parse()
+                    .unwrap_or_else(|_| panic!("{flag} takes a number"))
+            })
+            .unwrap_or(default)
     };
-    let rate = run.reports as f64 / run.elapsed.as_secs_f64();
-    println!(
-        "surge sqlite, {name}: {} reports ({} requests with retries) by {OFFICERS} officers in {:.2} s = {rate:.0} reports/s; p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        run.reports,
-        run.requests,
-        run.elapsed.as_secs_f64(),
-        pct(0.50),
-        pct(0.99),
-        run.latencies.last().unwrap().as_secs_f64() * 1e3,
-    );
-    rate
+    Options {
+        rate: value("--rate", 5_000.0),
+        seconds: value("--seconds", 8.0),
+    }
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == server::SERVE_FLAG) {
+        let max_batch = args
+            .get(i + 1)
+            .and_then(|b| b.parse().ok())
+            .expect("--serve <max batch>");
+        server::serve(max_batch);
+        return;
+    }
+    let options = options(&args);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .unwrap();
+        .expect("load runtime");
+    let grouped = FilingConfig::default().max_batch;
     runtime.block_on(async {
-        let baseline = surge(FilingConfig {
-            max_batch: 1,
-            ..FilingConfig::default()
-        })
-        .await;
-        let base_rate = print("one report per transaction (baseline)", &baseline);
-        let grouped = surge(FilingConfig::default()).await;
-        let rate = print("group commit (default, ≤256 per transaction)", &grouped);
+        let base = measure(1, CLOSED_REPORTS_EACH, Pace::Closed).await;
+        let base_rate = print("closed loop, one report per transaction (baseline)", &base);
+        let saturated = measure(grouped, CLOSED_REPORTS_EACH, Pace::Closed).await;
+        let rate = print(
+            &format!("closed loop, group commit (≤{grouped} per transaction)"),
+            &saturated,
+        );
         println!(
-            "ratio: group commit / per-report = {:.1}×",
+            "ratio: group commit / one report per transaction = {:.1}×",
             rate / base_rate
         );
+        let interval = Duration::from_secs_f64(OFFICERS as f64 / options.rate);
+        let reports_each = (options.seconds / interval.as_secs_f64()).round().max(1.0) as usize;
+        let open = measure(grouped, reports_each, Pace::Open { interval }).await;
+        print(
+            &format!(
+                "open loop at {:.0} reports/s offered, group commit (≤{grouped} per transaction)",
+                options.rate
+            ),
+            &open,
+        );
     });
+}
+
+/// One run against a fresh server process.
+async fn measure(max_batch: usize, reports_each: usize, pace: Pace) -> (Outcome, CpuUse) {
+    let server = ServerProcess::start(max_batch);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(OFFICERS)
+        .build()
+        .expect("HTTP client");
+    let incidents = load::open_incidents(&client, &server.base, &server.token, INCIDENTS).await;
+    let target = Target {
+        client,
+        base: server.base.clone(),
+        token: server.token.clone(),
+        incidents,
+    };
+    let meter = CpuMeter::start(server.pid());
+    let outcome = load::run(&target, OFFICERS, reports_each, pace).await;
+    let cpu = meter.stop();
+    let stored = load::stored_reports(&target).await;
+    assert_eq!(
+        stored,
+        outcome.reports + INCIDENTS,
+        "every key stored exactly once"
+    );
+    (outcome, cpu)
+}
+
+fn print(name: &str, (run, cpu): &(Outcome, CpuUse)) -> f64 {
+    let ms = |latencies: &[Duration], p: f64| {
+        let i = ((latencies.len() as f64 * p) as usize).min(latencies.len() - 1);
+        latencies[i].as_secs_f64() * 1e3
+    };
+    let seconds = run.elapsed.as_secs_f64();
+    let rate = run.reports as f64 / seconds;
+    let reports = &run.report_latencies;
+    let requests = &run.request_latencies;
+    println!(
+        "surge sqlite, {name}: {} reports ({} requests with retries) by {OFFICERS} officers in {seconds:.2} s = {rate:.0} reports/s durable",
+        run.reports, run.requests,
+    );
+    println!(
+        "  report latency (due → durable ack): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; request latency: p50 {:.1} ms, p99 {:.1} ms",
+        ms(reports, 0.50),
+        ms(reports, 0.99),
+        ms(reports, 1.0),
+        ms(requests, 0.50),
+        ms(requests, 0.99),
+    );
+    println!(
+        "  CPU: server {:.2} s, load generator {:.2} s (2 cores × {seconds:.2} s = {:.2} s available); load average {:.2} → {:.2}",
+        cpu.server.as_secs_f64(),
+        cpu.load_generator.as_secs_f64(),
+        2.0 * seconds,
+        cpu.load_average_before,
+        cpu.load_average_after,
+    );
+    rate
 }
