@@ -2,8 +2,8 @@
 //! orders and walk them through their lifecycle; teams report position and status.
 
 use crate::access::{may_command, may_read};
-use crate::incidents::{self, audit_change, commandable, db_error};
-use crate::timeline::{self, TimelineEntry};
+use crate::incidents::{self, audit_change, commandable, db_error, AuditStates};
+use crate::timeline::{record_step, Audited, Step};
 use crate::{input, IncidentsState};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -238,16 +238,6 @@ pub async fn list_orders(
     ))
 }
 
-fn publish_order(state: &IncidentsState, town: &TownCode, order: &Order, entry: &TimelineEntry) {
-    state.app.events.publish(
-        "order",
-        Some(town.clone()),
-        false,
-        serde_json::to_value(order).unwrap_or(Value::Null),
-    );
-    timeline::publish(&state.app.events, town, std::slice::from_ref(entry));
-}
-
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/orders", tag = "incidents",
     responses((status = 201, description = "The order, proposed (or sent with \"send\": true)"),
         (status = 409, description = "The team is on another active order"),
@@ -338,34 +328,21 @@ pub async fn create_order(
         )
         .field("team_id")
     })?;
-    let entry = timeline::append(
-        &mut tx,
-        &incident.id,
-        TimelineKind::Order,
-        &principal,
-        format!(
+    let step = Step {
+        kind: TimelineKind::Order,
+        summary: format!(
             "调派{}（{}人）：{}",
             team.name,
             team.members,
             status.name_zh()
         ),
-        json!({"order_id": order.id, "team_id": team_id, "status": order.status}),
-        now,
-    )
-    .await
-    .map_err(db_error)?;
-    audit_change(
-        db,
-        &mut tx,
-        &principal,
-        "order.create",
-        &order.id,
-        (None, Some(&order)),
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(db_error)?;
-    publish_order(&state, &incident.town_code, &order, &entry);
+        data: json!({"order_id": order.id, "team_id": team_id, "status": order.status}),
+        action: "order.create",
+        entity_id: &order.id,
+        audited: Audited::States(AuditStates::of(None, Some(&order))),
+    };
+    let event = ("order", serde_json::to_value(&order).unwrap_or(Value::Null));
+    record_step(&state, tx, &principal, &incident, step, Some(event), now).await?;
     Ok((StatusCode::CREATED, Json(order)))
 }
 
@@ -418,35 +395,22 @@ pub async fn step_order(
         updated_at: yingji_domain::time::rfc3339(now),
         ..before.clone()
     };
-    let entry = timeline::append(
-        &mut tx,
-        &incident.id,
-        TimelineKind::Order,
-        &principal,
-        format!(
+    let step = Step {
+        kind: TimelineKind::Order,
+        summary: format!(
             "指令 {}（队伍 {}）：{} → {}",
             order_id,
             after.team_id,
             current.name_zh(),
             next.name_zh()
         ),
-        json!({"order_id": order_id, "from": current.tag(), "to": next.tag()}),
-        now,
-    )
-    .await
-    .map_err(db_error)?;
-    audit_change(
-        db,
-        &mut tx,
-        &principal,
-        "order.status",
-        &order_id,
-        (Some(&before), Some(&after)),
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(db_error)?;
-    publish_order(&state, &incident.town_code, &after, &entry);
+        data: json!({"order_id": order_id, "from": current.tag(), "to": next.tag()}),
+        action: "order.status",
+        entity_id: &order_id,
+        audited: Audited::States(AuditStates::of(Some(&before), Some(&after))),
+    };
+    let event = ("order", serde_json::to_value(&after).unwrap_or(Value::Null));
+    record_step(&state, tx, &principal, &incident, step, Some(event), now).await?;
     Ok(Json(after))
 }
 

@@ -13,9 +13,10 @@
 //!   per transaction, so the error is confined to the report that causes it.
 
 use crate::access::{may_read, may_report};
+use crate::incident_rows;
 use crate::incidents::{self, db_error, Incident};
 use crate::reports::{report_summary, ReportInput};
-use crate::rows::{insert_sql, ROWS_PER_STATEMENT};
+use crate::rows::{insert_all, ROWS_PER_STATEMENT};
 use crate::timeline::{self, TimelineEntry};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -178,14 +179,11 @@ async fn file_in_one_transaction(
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<ApiResult<Filed>>> {
     let mut tx = db.begin_write().await?;
-    let mut batch = Batch {
-        db,
-        keys: stored_keys(&mut tx, submissions).await.map_err(db_error)?,
-        ..Batch::default_for(db, now)
-    };
+    let keys = stored_keys(&mut tx, submissions).await.map_err(db_error)?;
+    let mut batch = Batch::load(db, &mut tx, keys, submissions, now).await?;
     let mut outcomes = Vec::with_capacity(submissions.len());
     for submission in submissions {
-        match batch.file(&mut tx, submission, now).await {
+        match batch.file(submission) {
             Err(error) if error.status.is_server_error() => return Err(error),
             outcome => outcomes.push(outcome),
         }
@@ -266,10 +264,12 @@ async fn stored_keys(
     Ok(found)
 }
 
-/// A report's audit entry, written with the batch's others in one chain append.
-struct ReportAudit {
+/// An audit entry (an incident opened, a report filed), written with the batch's others
+/// in one chain append, in the order they were filed.
+struct PendingAudit {
     actor: Principal,
-    report_id: String,
+    action: &'static str,
+    entity_id: String,
     after: String,
 }
 
@@ -294,66 +294,107 @@ struct KeyRow {
     at: String,
 }
 
-/// The state of one transaction: incidents as changed so far, the next timeline number of
-/// each, and the rows to insert at the end.
+/// The state of one transaction: the incidents it touches as changed so far (read and
+/// locked once, up front), the next timeline number of each, and the rows to write at the
+/// end. Filing a report only updates this state; `flush` writes it in a few statements.
 struct Batch<'a> {
     db: &'a Db,
     keys: HashMap<ActorKey, FirstAnswer>,
     incidents: HashMap<String, Incident>,
+    /// Incidents opened in this batch, inserted whole (with their final figures) at flush.
+    opened: Vec<String>,
+    /// Incidents that existed before the batch and whose figures it changed.
     changed: BTreeSet<String>,
     next_seq: HashMap<String, i64>,
     reports: Vec<ReportRow>,
     timeline: Vec<TimelineEntry>,
     key_rows: Vec<KeyRow>,
-    audits: Vec<ReportAudit>,
+    audits: Vec<PendingAudit>,
     at: DateTime<Utc>,
 }
 
 impl<'a> Batch<'a> {
-    fn default_for(db: &'a Db, at: DateTime<Utc>) -> Self {
-        Batch {
+    /// Reads, in one statement each, the incidents the submissions attach to (locking them
+    /// on PostgreSQL) and, after the lock, their last timeline numbers.
+    async fn load(
+        db: &'a Db,
+        tx: &mut Transaction<'static, Any>,
+        keys: HashMap<ActorKey, FirstAnswer>,
+        submissions: &[Submission],
+        at: DateTime<Utc>,
+    ) -> ApiResult<Batch<'a>> {
+        let wanted: Vec<&str> = submissions
+            .iter()
+            .filter_map(|s| s.report.incident_id.as_deref())
+            .collect();
+        let incidents = incident_rows::load_many_for_update(db, tx, &wanted).await?;
+        let ids: Vec<&str> = incidents.keys().map(String::as_str).collect();
+        let next_seq = timeline::last_seqs(tx, &ids)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(|(id, last)| (id, last + 1))
+            .collect();
+        Ok(Batch {
             db,
-            keys: HashMap::new(),
-            incidents: HashMap::new(),
+            keys,
+            incidents,
+            opened: Vec::new(),
             changed: BTreeSet::new(),
-            next_seq: HashMap::new(),
+            next_seq,
             reports: Vec::new(),
             timeline: Vec::new(),
             key_rows: Vec::new(),
             audits: Vec::new(),
             at,
-        }
+        })
     }
 
-    /// Files one report; every refusal happens before anything of it is written.
-    async fn file(
-        &mut self,
-        tx: &mut Transaction<'static, Any>,
-        submission: &Submission,
-        now: DateTime<Utc>,
-    ) -> ApiResult<Filed> {
+    /// Files one report into the batch; every refusal happens before any of it is kept.
+    fn file(&mut self, submission: &Submission) -> ApiResult<Filed> {
         let principal = &submission.principal;
         let actor_key = (principal.username.clone(), submission.key.clone());
         if let Some(first) = self.keys.get(&actor_key) {
             return first.answer_for(&submission.hash);
         }
+        let now = self.at;
         let report = &submission.report;
         let report_id = crate::new_id("rep");
-        let mut entries = Vec::new();
-        let (incident, opened) = match (&report.incident_id, &report.new_incident) {
-            (Some(id), _) => (self.attachable(tx, principal, id, report).await?, false),
+        let (incident, opening) = match (&report.incident_id, &report.new_incident) {
+            (Some(id), _) => (self.attachable(principal, id, report)?, None),
             (None, Some(new)) => {
-                // Figures on a new incident cannot decrease; checked first all the same.
-                figures_after(&Tally::default(), &report_id, report, now)?;
-                let (incident, entry) =
-                    incidents::insert(self.db, tx, principal, new.clone(), now).await?;
-                self.next_seq.insert(incident.id.clone(), entry.seq + 1);
-                entries.push(entry);
-                (incident, true)
+                let incident = Incident::opened(crate::new_id("inc"), new, principal, now);
+                let entry = TimelineEntry::new(
+                    &incident.id,
+                    1,
+                    TimelineKind::StatusChange,
+                    principal,
+                    incidents::opening_summary(new),
+                    incidents::opening_data(),
+                    now,
+                );
+                (incident, Some(entry))
             }
             (None, None) => return Err(ApiError::internal()),
         };
         let figures = figures_after(&incident.figures, &report_id, report, now)?;
+        // Accepted: from here on the report is part of the batch.
+        let opened = opening.is_some();
+        let mut entries = Vec::new();
+        if let Some(entry) = opening {
+            self.audits.push(PendingAudit {
+                actor: principal.clone(),
+                action: "incident.open",
+                entity_id: incident.id.clone(),
+                after: serde_json::to_string(&incident).map_err(|_| ApiError::internal())?,
+            });
+            self.next_seq.insert(incident.id.clone(), entry.seq + 1);
+            self.opened.push(incident.id.clone());
+            self.timeline.push(entry.clone());
+            entries.push(entry);
+        } else {
+            self.changed.insert(incident.id.clone());
+        }
         let now_text = yingji_domain::time::rfc3339(now);
         let location = report
             .location
@@ -385,7 +426,7 @@ impl<'a> Batch<'a> {
         };
         let entry = TimelineEntry::new(
             &incident.id,
-            self.next_seq(tx, &incident.id).await.map_err(db_error)?,
+            self.next_seq(&incident.id),
             TimelineKind::Report,
             principal,
             report_summary(report),
@@ -393,9 +434,10 @@ impl<'a> Batch<'a> {
             now,
         );
         let body = stored_report.to_string();
-        self.audits.push(ReportAudit {
+        self.audits.push(PendingAudit {
             actor: principal.clone(),
-            report_id: report_id.clone(),
+            action: "report.file",
+            entity_id: report_id.clone(),
             after: body.clone(),
         });
         let answer = json!({"report": stored_report, "incident": incident, "opened": opened});
@@ -427,7 +469,6 @@ impl<'a> Batch<'a> {
         );
         self.timeline.push(entry.clone());
         entries.push(entry);
-        self.changed.insert(incident.id.clone());
         self.incidents.insert(incident.id.clone(), incident.clone());
         Ok(Filed {
             status,
@@ -443,24 +484,17 @@ impl<'a> Batch<'a> {
     /// The incident a report attaches to, as changed so far in this batch, after the
     /// checks: it exists and the caller sees it, may report there, it is not closed, and
     /// it belongs to the same drill as the report (or both to none).
-    async fn attachable(
-        &mut self,
-        tx: &mut Transaction<'static, Any>,
+    fn attachable(
+        &self,
         principal: &Principal,
         id: &str,
         report: &ReportInput,
     ) -> ApiResult<Incident> {
         let what = format!("incident {id}");
-        let incident = match self.incidents.get(id) {
-            Some(incident) => incident.clone(),
-            None => {
-                let incident = incidents::load_for_update(self.db, tx, id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found(&what).field("incident_id"))?;
-                self.incidents.insert(id.to_string(), incident.clone());
-                incident
-            }
-        };
+        let incident = self
+            .incidents
+            .get(id)
+            .ok_or_else(|| ApiError::not_found(&what).field("incident_id"))?;
         may_read(principal, &incident.town_code, &what).map_err(|e| e.field("incident_id"))?;
         may_report(principal, &incident.town_code)?;
         if incident.status() == IncidentStatus::Closed {
@@ -475,25 +509,21 @@ impl<'a> Batch<'a> {
                 ApiError::new("invalid_value", drill_mismatch(id, &incident.drill)).field("drill"),
             );
         }
-        Ok(incident)
+        Ok(incident.clone())
     }
 
-    async fn next_seq(
-        &mut self,
-        tx: &mut Transaction<'static, Any>,
-        incident_id: &str,
-    ) -> Result<i64, sqlx::Error> {
-        let seq = match self.next_seq.get(incident_id) {
-            Some(seq) => *seq,
-            None => timeline::last_seq(tx, incident_id).await? + 1,
-        };
-        self.next_seq.insert(incident_id.to_string(), seq + 1);
-        Ok(seq)
+    /// The next timeline number of an incident the batch holds (read at load, or 1 for one
+    /// it opened), advanced for the following entry.
+    fn next_seq(&mut self, incident_id: &str) -> i64 {
+        let next = self.next_seq.entry(incident_id.to_string()).or_insert(1);
+        let seq = *next;
+        *next += 1;
+        seq
     }
 
-    /// Writes the batch's rows: reports, timeline entries and idempotency rows a few
-    /// hundred per statement, the reports' audit entries in one chain append, and each
-    /// changed incident's figures once.
+    /// Writes the batch: new incidents, reports, timeline entries and idempotency rows a
+    /// few hundred per statement, the changed incidents' figures in one statement, and the
+    /// audit entries in one chain append.
     async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> ApiResult<()> {
         self.insert_rows(tx).await.map_err(db_error)?;
         let changes: Vec<Change<'_>> = self
@@ -501,9 +531,9 @@ impl<'a> Batch<'a> {
             .iter()
             .map(|a| Change {
                 actor: &a.actor,
-                action: "report.file",
-                entity: "report",
-                entity_id: &a.report_id,
+                action: a.action,
+                entity: incidents::audit_entity(a.action),
+                entity_id: &a.entity_id,
                 before: None,
                 after: Some(a.after.clone()),
                 at: self.at,
@@ -514,58 +544,52 @@ impl<'a> Batch<'a> {
     }
 
     async fn insert_rows(&mut self, tx: &mut Transaction<'static, Any>) -> Result<(), sqlx::Error> {
-        for chunk in self.reports.chunks(ROWS_PER_STATEMENT) {
-            let sql = insert_sql(
-                "inc_reports (id, incident_id, town_code, author, body, received_at, drill)",
-                7,
-                chunk.len(),
-            );
-            let mut query = sqlx::query(&sql);
-            for row in chunk {
-                query = query
+        let opened: Vec<&Incident> = self
+            .opened
+            .iter()
+            .filter_map(|id| self.incidents.get(id))
+            .collect();
+        incident_rows::insert_many(tx, &opened).await?;
+        insert_all(
+            tx,
+            "inc_reports (id, incident_id, town_code, author, body, received_at, drill)",
+            7,
+            &self.reports,
+            |query, row| {
+                query
                     .bind(&row.id)
                     .bind(&row.incident_id)
                     .bind(&row.town_code)
                     .bind(&row.author)
                     .bind(&row.body)
                     .bind(&row.received_at)
-                    .bind(&row.drill);
-            }
-            query.execute(&mut **tx).await?;
-        }
+                    .bind(&row.drill)
+            },
+        )
+        .await?;
         timeline::insert_many(tx, &self.timeline).await?;
-        for chunk in self.key_rows.chunks(ROWS_PER_STATEMENT) {
-            let sql = insert_sql(
-                "inc_idempotency (actor, idem_key, content_hash, status, response, at)",
-                6,
-                chunk.len(),
-            );
-            let mut query = sqlx::query(&sql);
-            for row in chunk {
-                query = query
+        insert_all(
+            tx,
+            "inc_idempotency (actor, idem_key, content_hash, status, response, at)",
+            6,
+            &self.key_rows,
+            |query, row| {
+                query
                     .bind(&row.actor)
                     .bind(&row.key)
                     .bind(&row.hash)
                     .bind(row.status)
                     .bind(&row.response)
-                    .bind(&row.at);
-            }
-            query.execute(&mut **tx).await?;
-        }
-        for id in &self.changed {
-            let Some(incident) = self.incidents.get(id) else {
-                continue;
-            };
-            let figures = serde_json::to_string(&incident.figures)
-                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-            sqlx::query("UPDATE inc_incidents SET figures = $1, updated_at = $2 WHERE id = $3")
-                .bind(figures)
-                .bind(&incident.updated_at)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(())
+                    .bind(&row.at)
+            },
+        )
+        .await?;
+        let changed: Vec<&Incident> = self
+            .changed
+            .iter()
+            .filter_map(|id| self.incidents.get(id))
+            .collect();
+        incident_rows::update_figures(tx, &changed).await
     }
 }
 

@@ -1,8 +1,10 @@
 //! Incidents: open, read, change status, add notes, read the timeline.
 
 use crate::access::{may_command, may_read};
+use crate::incident_rows::{self, from_row, COLUMNS};
+pub use crate::incident_rows::{load, load_for_update};
 use crate::listing::ListQuery;
-use crate::timeline::{self, TimelineEntry};
+use crate::timeline::{self, record_step, Audited, Step, TimelineEntry};
 use crate::{input, IncidentsState};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,13 +16,12 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use yingji_domain::incident::{IncidentStatus, IncidentType, Severity, TimelineKind};
 use yingji_domain::{FieldError, LonLat, Principal, TownCode};
-use yingji_incidents::plans::severity_tag;
 use yingji_incidents::{DrillId, Tally};
 use yingji_server::auth::{require_signed_in, Caller};
 use yingji_server::error::{ApiError, ApiResult};
 use yingji_server::json::ApiJson;
 use yingji_store::audit::{self, Change};
-use yingji_store::sqlx_error::{self as sqlx, any::AnyRow, Any, Row, Transaction};
+use yingji_store::sqlx_error::{self as sqlx, Any, Transaction};
 use yingji_store::{Db, StoreError};
 
 pub fn router() -> Router<IncidentsState> {
@@ -101,75 +102,6 @@ pub(crate) fn db_error(e: sqlx::Error) -> ApiError {
     ApiError::from(StoreError::Database(e))
 }
 
-const COLUMNS: &str = "id, subtype, severity, status, title, town_code, lon, lat, area, figures, opened_by, occurred_at, opened_at, updated_at, drill";
-
-fn from_row(row: &AnyRow) -> Result<Incident, ApiError> {
-    let get = |i: usize| row.try_get::<String, _>(i).map_err(db_error);
-    let subtype = get(1)?;
-    let kind = IncidentType::parse("type", &subtype).ok();
-    let severity = Severity::parse("severity", &get(2)?).unwrap_or(Severity::IV);
-    let town = TownCode::parse("town_code", &get(5)?).map_err(|_| ApiError::internal())?;
-    let area: Option<String> = row.try_get(8).map_err(db_error)?;
-    Ok(Incident {
-        id: get(0)?,
-        category: kind
-            .and_then(|k| serde_json::to_value(k.category).ok())
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-        type_zh: kind.map(|k| k.name_zh()).unwrap_or_default().to_string(),
-        subtype,
-        severity: severity_tag(severity).to_string(),
-        severity_zh: severity.name_zh().to_string(),
-        response_level_zh: severity.response_level_zh().to_string(),
-        status: get(3)?,
-        title: get(4)?,
-        town_code: town,
-        location: [
-            row.try_get(6).map_err(db_error)?,
-            row.try_get(7).map_err(db_error)?,
-        ],
-        area: area.and_then(|a| serde_json::from_str(&a).ok()),
-        figures: serde_json::from_str(&get(9)?).unwrap_or_default(),
-        opened_by: get(10)?,
-        occurred_at: get(11)?,
-        opened_at: get(12)?,
-        updated_at: get(13)?,
-        drill: row
-            .try_get::<Option<String>, _>(14)
-            .map_err(db_error)?
-            .and_then(|d| DrillId::parse("drill", &d).ok()),
-    })
-}
-
-/// Reads an incident inside a write transaction, locking its row on PostgreSQL so that
-/// figures and timeline numbers are updated by one writer at a time.
-pub async fn load_for_update(
-    db: &Db,
-    tx: &mut Transaction<'static, Any>,
-    id: &str,
-) -> ApiResult<Option<Incident>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM inc_incidents WHERE id = $1{}",
-        db.for_update()
-    );
-    let row = sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_error)?;
-    row.as_ref().map(from_row).transpose()
-}
-
-pub async fn load(db: &Db, id: &str) -> ApiResult<Option<Incident>> {
-    let sql = format!("SELECT {COLUMNS} FROM inc_incidents WHERE id = $1");
-    let row = sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&db.reader)
-        .await
-        .map_err(db_error)?;
-    row.as_ref().map(from_row).transpose()
-}
-
 /// Loads an incident the caller may read, or 404 naming it.
 pub async fn readable(
     state: &IncidentsState,
@@ -197,68 +129,66 @@ pub struct NewIncident {
     pub drill: Option<DrillId>,
 }
 
-/// Inserts a new incident with its timeline entry and audit entry, in the caller's transaction.
-pub async fn insert(
+/// The timeline line of an incident being opened.
+pub fn opening_summary(new: &NewIncident) -> String {
+    format!(
+        "接报：{}（{}，{}）",
+        new.title,
+        new.kind.name_zh(),
+        new.severity.response_level_zh()
+    )
+}
+
+/// The timeline data of an incident being opened.
+pub fn opening_data() -> Value {
+    json!({"status": status_tag(IncidentStatus::Open)})
+}
+
+/// An audit entry's states of the entity, as JSON text (`None` where it did not exist).
+pub struct AuditStates {
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl AuditStates {
+    pub fn of<T: Serialize>(before: Option<&T>, after: Option<&T>) -> Self {
+        let text = |v: Option<&T>| v.and_then(|v| serde_json::to_string(v).ok());
+        AuditStates {
+            before: text(before),
+            after: text(after),
+        }
+    }
+}
+
+/// The audited entity of an action `entity.verb`.
+pub(crate) fn audit_entity(action: &str) -> &str {
+    action.split('.').next().unwrap_or(action)
+}
+
+pub(crate) async fn audit_states(
     db: &Db,
     tx: &mut Transaction<'static, Any>,
     actor: &Principal,
-    new: NewIncident,
-    now: DateTime<Utc>,
-) -> ApiResult<(Incident, TimelineEntry)> {
-    let id = crate::new_id("inc");
-    let now_text = yingji_domain::time::rfc3339(now);
-    let area_text = new.area.as_ref().map(Value::to_string);
-    sqlx::query(&format!(
-        "INSERT INTO inc_incidents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-    ))
-    .bind(&id)
-    .bind(new.kind.subtype)
-    .bind(severity_tag(new.severity))
-    .bind(status_tag(IncidentStatus::Open))
-    .bind(&new.title)
-    .bind(new.town.as_str())
-    .bind(new.at.lon)
-    .bind(new.at.lat)
-    .bind(area_text)
-    .bind("{}")
-    .bind(&actor.username)
-    .bind(yingji_domain::time::rfc3339(new.occurred_at))
-    .bind(&now_text)
-    .bind(&now_text)
-    .bind(new.drill.as_ref().map(DrillId::as_str))
-    .execute(&mut **tx)
-    .await
-    .map_err(db_error)?;
-    let incident = load_for_update(db, tx, &id)
-        .await?
-        .ok_or_else(ApiError::internal)?;
-    let entry = timeline::append(
-        tx,
-        &id,
-        TimelineKind::StatusChange,
-        actor,
-        format!(
-            "接报：{}（{}，{}）",
-            new.title,
-            new.kind.name_zh(),
-            new.severity.response_level_zh()
-        ),
-        json!({"status": "open"}),
-        now,
-    )
-    .await
-    .map_err(db_error)?;
-    audit_change(
+    action: &str,
+    entity_id: &str,
+    states: AuditStates,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    audit::append(
         db,
         tx,
-        actor,
-        "incident.open",
-        &id,
-        (None, Some(&incident)),
-        now,
+        Change {
+            actor,
+            action,
+            entity: audit_entity(action),
+            entity_id,
+            before: states.before,
+            after: states.after,
+            at,
+        },
     )
     .await?;
-    Ok((incident, entry))
+    Ok(())
 }
 
 pub(crate) async fn audit_change<T: Serialize>(
@@ -270,22 +200,8 @@ pub(crate) async fn audit_change<T: Serialize>(
     (before, after): (Option<&T>, Option<&T>),
     at: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let text = |v: Option<&T>| v.and_then(|v| serde_json::to_string(v).ok());
-    audit::append(
-        db,
-        tx,
-        Change {
-            actor,
-            action,
-            entity: action.split('.').next().unwrap_or(action),
-            entity_id,
-            before: text(before),
-            after: text(after),
-            at,
-        },
-    )
-    .await?;
-    Ok(())
+    let states = AuditStates::of(before, after);
+    audit_states(db, tx, actor, action, entity_id, states, at).await
 }
 
 pub(crate) fn publish_incident(
@@ -397,11 +313,25 @@ pub async fn create(
     require_signed_in(&principal)?;
     let new = parse_new(&state, &body)?;
     may_command(&principal, &new.town)?;
-    let db = state.app.store.db();
-    let mut tx = db.begin_write().await?;
-    let (incident, entry) = insert(db, &mut tx, &principal, new, Utc::now()).await?;
-    tx.commit().await.map_err(db_error)?;
-    publish_incident(&state, &incident, &[entry]);
+    let now = Utc::now();
+    let incident = Incident::opened(crate::new_id("inc"), &new, &principal, now);
+    let mut tx = state.app.store.db().begin_write().await?;
+    incident_rows::insert_many(&mut tx, &[&incident])
+        .await
+        .map_err(db_error)?;
+    let step = Step {
+        kind: TimelineKind::StatusChange,
+        summary: opening_summary(&new),
+        data: opening_data(),
+        action: "incident.open",
+        entity_id: &incident.id,
+        audited: Audited::States(AuditStates::of(None, Some(&incident))),
+    };
+    let event = (
+        "incident",
+        serde_json::to_value(&incident).unwrap_or(Value::Null),
+    );
+    record_step(&state, tx, &principal, &incident, step, Some(event), now).await?;
     Ok((StatusCode::CREATED, Json(incident)))
 }
 
@@ -472,29 +402,19 @@ pub async fn change_status(
             .map(|n| format!("（{n}）"))
             .unwrap_or_default()
     );
-    let entry = timeline::append(
-        &mut tx,
-        &id,
-        TimelineKind::StatusChange,
-        &principal,
+    let step = Step {
+        kind: TimelineKind::StatusChange,
         summary,
-        json!({"from": status_tag(current), "to": raw}),
-        now,
-    )
-    .await
-    .map_err(db_error)?;
-    audit_change(
-        db,
-        &mut tx,
-        &principal,
-        "incident.status",
-        &id,
-        (Some(&before), Some(&after)),
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(db_error)?;
-    publish_incident(&state, &after, &[entry]);
+        data: json!({"from": status_tag(current), "to": raw}),
+        action: "incident.status",
+        entity_id: &id,
+        audited: Audited::States(AuditStates::of(Some(&before), Some(&after))),
+    };
+    let event = (
+        "incident",
+        serde_json::to_value(&after).unwrap_or(Value::Null),
+    );
+    record_step(&state, tx, &principal, &after, step, Some(event), now).await?;
     Ok(Json(after))
 }
 
@@ -512,32 +432,14 @@ pub async fn add_note(
     let now = Utc::now();
     let mut tx = db.begin_write().await?;
     let incident = commandable(&state, &mut tx, &principal, &id).await?;
-    let entry = timeline::append(
-        &mut tx,
-        &id,
-        TimelineKind::Note,
-        &principal,
-        text.clone(),
-        json!({"text": text}),
-        now,
-    )
-    .await
-    .map_err(db_error)?;
-    audit_change(
-        db,
-        &mut tx,
-        &principal,
-        "incident.note",
-        &id,
-        (None, Some(&entry)),
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(db_error)?;
-    timeline::publish(
-        &state.app.events,
-        &incident.town_code,
-        std::slice::from_ref(&entry),
-    );
+    let step = Step {
+        kind: TimelineKind::Note,
+        summary: text.clone(),
+        data: json!({"text": text}),
+        action: "incident.note",
+        entity_id: &id,
+        audited: Audited::TheEntry,
+    };
+    let entry = record_step(&state, tx, &principal, &incident, step, None, now).await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }

@@ -15,6 +15,7 @@
 mod access;
 pub mod dispatch;
 pub mod filing;
+mod incident_rows;
 pub mod incidents;
 mod input;
 mod listing;

@@ -1,8 +1,8 @@
 //! Plan activation: an incident that activates an emergency plan gets the actions of the
 //! plan's level as tasks with owners and status, each step on the timeline.
 
-use crate::incidents::{self, audit_change, commandable, db_error};
-use crate::timeline;
+use crate::incidents::{self, commandable, db_error, AuditStates};
+use crate::timeline::{record_step, Audited, Step};
 use crate::{input, IncidentsState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -150,33 +150,20 @@ pub async fn activate(
         tasks.push(task);
     }
     let level_tag = yingji_incidents::plans::severity_tag(severity);
-    let entry = timeline::append(
-        &mut tx,
-        &incident.id,
-        TimelineKind::PlanActivated,
-        &principal,
-        format!("启动《{}》{}，下达任务{}项", plan.name, severity.response_level_zh(), tasks.len()),
-        json!({"plan_id": plan.id, "level": level_tag, "task_ids": tasks.iter().map(|t| &t.id).collect::<Vec<_>>()}),
-        now,
-    )
-    .await
-    .map_err(db_error)?;
-    audit_change(
-        db,
-        &mut tx,
-        &principal,
-        "incident.plan",
-        &incident.id,
-        (None, Some(&tasks)),
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(db_error)?;
-    timeline::publish(
-        &state.app.events,
-        &incident.town_code,
-        std::slice::from_ref(&entry),
-    );
+    let step = Step {
+        kind: TimelineKind::PlanActivated,
+        summary: format!(
+            "启动《{}》{}，下达任务{}项",
+            plan.name,
+            severity.response_level_zh(),
+            tasks.len()
+        ),
+        data: json!({"plan_id": plan.id, "level": level_tag, "task_ids": tasks.iter().map(|t| &t.id).collect::<Vec<_>>()}),
+        action: "incident.plan",
+        entity_id: &incident.id,
+        audited: Audited::States(AuditStates::of(None, Some(&tasks))),
+    };
+    record_step(&state, tx, &principal, &incident, step, None, now).await?;
     Ok((StatusCode::CREATED, Json(tasks)))
 }
 
@@ -258,38 +245,20 @@ pub async fn step_task(
         updated_at: yingji_domain::time::rfc3339(now),
         ..before.clone()
     };
-    let entry = timeline::append(
-        &mut tx,
-        &incident.id,
-        TimelineKind::Task,
-        &principal,
-        format!(
+    let step = Step {
+        kind: TimelineKind::Task,
+        summary: format!(
             "任务（{}）{}：{} → {}",
             after.owner,
             after.action,
             current.tag(),
             next.tag()
         ),
-        json!({"task_id": task_id, "from": current.tag(), "to": next.tag()}),
-        now,
-    )
-    .await
-    .map_err(db_error)?;
-    audit_change(
-        db,
-        &mut tx,
-        &principal,
-        "task.status",
-        &task_id,
-        (Some(&before), Some(&after)),
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(db_error)?;
-    timeline::publish(
-        &state.app.events,
-        &incident.town_code,
-        std::slice::from_ref(&entry),
-    );
+        data: json!({"task_id": task_id, "from": current.tag(), "to": next.tag()}),
+        action: "task.status",
+        entity_id: &task_id,
+        audited: Audited::States(AuditStates::of(Some(&before), Some(&after))),
+    };
+    record_step(&state, tx, &principal, &incident, step, None, now).await?;
     Ok(Json(after))
 }

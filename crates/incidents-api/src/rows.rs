@@ -1,14 +1,40 @@
-//! Multi-row INSERT text: one statement for many rows, so a batch costs a few round trips
-//! to the database instead of one per row.
+//! Multi-row INSERTs: one statement for many rows, so a batch costs a few round trips to
+//! the database instead of one per row.
 
-/// Rows per statement: at most 7 columns × 200 rows = 1,400 parameters, far below the
+use yingji_store::sqlx_error::any::AnyArguments;
+use yingji_store::sqlx_error::query::Query;
+use yingji_store::sqlx_error::{self as sqlx, Any, Transaction};
+
+/// Rows per statement: at most 15 columns × 200 rows = 3,000 parameters, far below the
 /// limits of SQLite (32,766) and PostgreSQL (65,535).
 pub const ROWS_PER_STATEMENT: usize = 200;
+
+pub type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
 /// `INSERT INTO <target> VALUES ($1, …), (…)` for `rows` rows of `columns` parameters.
 pub fn insert_sql(target: &str, columns: usize, rows: usize) -> String {
     let values = yingji_store::audit::placeholder_rows(columns, rows);
     format!("INSERT INTO {target} VALUES {values}")
+}
+
+/// Inserts `rows` into `target` (`table (column, …)`) a few hundred per statement, inside
+/// the caller's transaction; `bind` binds one row's `columns` values in column order.
+pub async fn insert_all<T>(
+    tx: &mut Transaction<'static, Any>,
+    target: &str,
+    columns: usize,
+    rows: &[T],
+    bind: impl for<'q> Fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = insert_sql(target, columns, chunk.len());
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = bind(query, row);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,11 +1,17 @@
 //! The incident timeline: every report, order, status change, plan activation, task and
 //! note, with who and when, numbered in the order they were committed.
 
+use crate::incidents::{audit_states, db_error, AuditStates, Incident};
+use crate::rows::{insert_all, ROWS_PER_STATEMENT};
+use crate::IncidentsState;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::HashMap;
 use yingji_domain::incident::TimelineKind;
 use yingji_domain::{Principal, TownCode};
+use yingji_server::error::ApiResult;
+use yingji_store::audit::placeholder_rows;
 use yingji_store::sqlx_error::{self as sqlx, Any, Row, Transaction};
 use yingji_store::Db;
 
@@ -67,6 +73,30 @@ pub async fn last_seq(
     row.try_get::<i64, _>(0)
 }
 
+/// The last sequence number of each of these incidents' timelines, in one statement per few
+/// hundred incidents; an incident with no entry yet is absent. Read after the incidents'
+/// rows are locked (PostgreSQL), so no other writer appends meanwhile.
+pub async fn last_seqs(
+    tx: &mut Transaction<'static, Any>,
+    incident_ids: &[&str],
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let mut found = HashMap::with_capacity(incident_ids.len());
+    for chunk in incident_ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT incident_id, MAX(seq) FROM inc_timeline WHERE incident_id IN {} GROUP BY incident_id",
+            placeholder_rows(chunk.len(), 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            found.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+    }
+    Ok(found)
+}
+
 /// Appends an entry inside the caller's transaction. The caller holds the incident row
 /// (locked on PostgreSQL), so sequence numbers cannot collide.
 pub async fn append(
@@ -89,26 +119,96 @@ pub async fn insert_many(
     tx: &mut Transaction<'static, Any>,
     entries: &[TimelineEntry],
 ) -> Result<(), sqlx::Error> {
-    for chunk in entries.chunks(crate::rows::ROWS_PER_STATEMENT) {
-        let sql = crate::rows::insert_sql(
-            "inc_timeline (incident_id, seq, at, kind, actor, summary, data)",
-            7,
-            chunk.len(),
-        );
-        let mut query = sqlx::query(&sql);
-        for entry in chunk {
-            query = query
+    insert_all(
+        tx,
+        "inc_timeline (incident_id, seq, at, kind, actor, summary, data)",
+        7,
+        entries,
+        |query, entry| {
+            query
                 .bind(&entry.incident_id)
                 .bind(entry.seq)
                 .bind(&entry.at)
                 .bind(&entry.kind)
                 .bind(&entry.actor)
                 .bind(&entry.summary)
-                .bind(entry.data.to_string());
-        }
-        query.execute(&mut **tx).await?;
+                .bind(entry.data.to_string())
+        },
+    )
+    .await
+}
+
+/// One step taken on an incident: its line on the timeline and the audited change it made.
+pub struct Step<'a> {
+    pub kind: TimelineKind,
+    pub summary: String,
+    pub data: Value,
+    /// The audit action (`entity.verb`, e.g. `order.status`) and the entity it changed.
+    pub action: &'a str,
+    pub entity_id: &'a str,
+    pub audited: Audited,
+}
+
+/// What a step's audit entry holds as the entity's states.
+pub enum Audited {
+    /// The entity before and after the step.
+    States(AuditStates),
+    /// The timeline entry itself is what the step adds (a note): it is the "after".
+    TheEntry,
+}
+
+/// Records a step on an incident, the way every status step does it: the timeline entry
+/// and the audit entry in the caller's transaction, then the commit, then — only once it
+/// is durable — the live events: `event` first (e.g. the changed order or incident), then
+/// the timeline entry, to the incident's town and the district.
+pub async fn record_step(
+    state: &IncidentsState,
+    mut tx: Transaction<'static, Any>,
+    principal: &Principal,
+    incident: &Incident,
+    step: Step<'_>,
+    event: Option<(&'static str, Value)>,
+    now: DateTime<Utc>,
+) -> ApiResult<TimelineEntry> {
+    let db = state.app.store.db();
+    let entry = append(
+        &mut tx,
+        &incident.id,
+        step.kind,
+        principal,
+        step.summary,
+        step.data,
+        now,
+    )
+    .await
+    .map_err(db_error)?;
+    let states = match step.audited {
+        Audited::States(states) => states,
+        Audited::TheEntry => AuditStates::of(None, Some(&entry)),
+    };
+    audit_states(
+        db,
+        &mut tx,
+        principal,
+        step.action,
+        step.entity_id,
+        states,
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(db_error)?;
+    if let Some((kind, payload)) = event {
+        state
+            .app
+            .events
+            .publish(kind, Some(incident.town_code.clone()), false, payload);
     }
-    Ok(())
+    publish(
+        &state.app.events,
+        &incident.town_code,
+        std::slice::from_ref(&entry),
+    );
+    Ok(entry)
 }
 
 pub async fn list(db: &Db, incident_id: &str) -> Result<Vec<TimelineEntry>, sqlx::Error> {
