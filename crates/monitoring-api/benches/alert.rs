@@ -118,7 +118,7 @@ async fn probe_datastream(
 }
 
 /// Publishes BACKGROUND_PER_SEC harmless observations per second over the gauges.
-async fn background_load(client: rumqttc::AsyncClient, gauges: Vec<i64>, sent: Arc<AtomicU64>) {
+async fn background_load(client: support::Publisher, gauges: Vec<i64>, sent: Arc<AtomicU64>) {
     let per_tick = BACKGROUND_PER_SEC * PACE.as_millis() as usize / 1000;
     let mut tick = tokio::time::interval(PACE);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);

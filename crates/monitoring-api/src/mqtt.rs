@@ -16,6 +16,8 @@ use rumqttc::v5::mqttbytes::v5::{Packet, Publish};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Sustained messages per second one datastream may send (`YINGJI_MQTT_RATE` overrides).
@@ -29,6 +31,7 @@ pub const RECEIVE_MAXIMUM: u16 = 8192;
 /// The running subscriber. Dropping the handle leaves it running; [`MqttIngest::stop`] ends it.
 pub struct MqttIngest {
     task: tokio::task::JoinHandle<()>,
+    counters: Arc<Counters>,
 }
 
 impl MqttIngest {
@@ -36,6 +39,45 @@ impl MqttIngest {
     /// broker to the next session; nothing acknowledged is lost.
     pub fn stop(self) {
         self.task.abort();
+    }
+
+    /// What this subscriber has done so far: the same figures as the metrics, per instance,
+    /// so that a caller (a bench, a test) can tell "never arrived" from "arrived, refused".
+    pub fn counts(&self) -> MqttCounts {
+        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        MqttCounts {
+            received: read(&self.counters.received),
+            stored: read(&self.counters.stored),
+            rejected: read(&self.counters.rejected),
+            failed: read(&self.counters.failed),
+        }
+    }
+}
+
+/// Ingest messages of one [`MqttIngest`] since it started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MqttCounts {
+    /// Observation messages delivered by the broker (topic `v1.1/Datastreams(n)/Observations`).
+    pub received: u64,
+    /// Committed and acknowledged.
+    pub stored: u64,
+    /// Refused (bad payload, unknown datastream, rate limit) and acknowledged anyway.
+    pub rejected: u64,
+    /// Not stored because the writer failed; left unacknowledged for redelivery.
+    pub failed: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    received: AtomicU64,
+    stored: AtomicU64,
+    rejected: AtomicU64,
+    failed: AtomicU64,
+}
+
+impl Counters {
+    fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -64,6 +106,8 @@ pub fn start(state: MonitoringState, url: &str, rate_per_sec: f64) -> Result<Mqt
     options.set_max_packet_size(Some(256 * 1024));
     options.set_receive_maximum(Some(RECEIVE_MAXIMUM));
     let (client, mut eventloop) = AsyncClient::new(options, usize::from(RECEIVE_MAXIMUM));
+    let counters = Arc::new(Counters::default());
+    let task_counters = counters.clone();
     let task = tokio::spawn(async move {
         let mut buckets = Buckets::new(rate_per_sec);
         loop {
@@ -76,7 +120,7 @@ pub fn start(state: MonitoringState, url: &str, rate_per_sec: f64) -> Result<Mqt
                     tracing::info!("MQTT ingest connected");
                 }
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
-                    handle(&state, &client, &mut buckets, publish);
+                    handle(&state, &client, &task_counters, &mut buckets, publish);
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -86,7 +130,7 @@ pub fn start(state: MonitoringState, url: &str, rate_per_sec: f64) -> Result<Mqt
             }
         }
     });
-    Ok(MqttIngest { task })
+    Ok(MqttIngest { task, counters })
 }
 
 fn parse_url(url: &str) -> Result<(String, u16), String> {
@@ -113,24 +157,39 @@ pub fn datastream_of_topic(topic: &str) -> Option<i64> {
     inner.parse().ok()
 }
 
-fn reject(client: &AsyncClient, publish: &Publish, reason: &'static str, detail: String) {
+fn reject(
+    client: &AsyncClient,
+    counters: &Counters,
+    publish: &Publish,
+    reason: &'static str,
+    detail: String,
+) {
     metrics::counter!("yingji_mqtt_rejected_total", "reason" => reason).increment(1);
+    Counters::add(&counters.rejected);
     let topic = String::from_utf8_lossy(&publish.topic);
     tracing::warn!(%topic, reason, %detail, "MQTT message rejected");
     // Acknowledge anyway: redelivering a message that can never be stored helps nobody.
     let _ = client.try_ack(publish);
 }
 
-fn handle(state: &MonitoringState, client: &AsyncClient, buckets: &mut Buckets, publish: Publish) {
+fn handle(
+    state: &MonitoringState,
+    client: &AsyncClient,
+    counters: &Arc<Counters>,
+    buckets: &mut Buckets,
+    publish: Publish,
+) {
     let topic = std::str::from_utf8(&publish.topic).unwrap_or_default();
     let Some(datastream) = datastream_of_topic(topic) else {
         // Other SensorThings topics (reads, other entity sets) are not ingest.
         let _ = client.try_ack(&publish);
         return;
     };
+    Counters::add(&counters.received);
     if !buckets.take(datastream) {
         return reject(
             client,
+            counters,
             &publish,
             "rate_limited",
             format!("datastream {datastream}"),
@@ -138,7 +197,7 @@ fn handle(state: &MonitoringState, client: &AsyncClient, buckets: &mut Buckets, 
     }
     let body: serde_json::Value = match serde_json::from_slice(&publish.payload) {
         Ok(body) => body,
-        Err(e) => return reject(client, &publish, "invalid_json", e.to_string()),
+        Err(e) => return reject(client, counters, &publish, "invalid_json", e.to_string()),
     };
     let row = {
         let entities = state.entities_read();
@@ -154,6 +213,7 @@ fn handle(state: &MonitoringState, client: &AsyncClient, buckets: &mut Buckets, 
             };
             return reject(
                 client,
+                counters,
                 &publish,
                 reason,
                 format!("{}: {}", e.field.unwrap_or_default(), e.message),
@@ -162,16 +222,21 @@ fn handle(state: &MonitoringState, client: &AsyncClient, buckets: &mut Buckets, 
     };
     let state = state.clone();
     let client = client.clone();
+    let counters = counters.clone();
     tokio::spawn(async move {
         match state.ingest.submit(vec![row]).await {
             Ok(_) => {
                 metrics::counter!("yingji_mqtt_observations_total").increment(1);
+                Counters::add(&counters.stored);
                 if let Err(e) = client.ack(&publish).await {
                     tracing::warn!(error = %e, "MQTT PUBACK not sent");
                 }
             }
             // Not acknowledged: the broker redelivers after reconnect.
-            Err(e) => tracing::error!(error = %e, "MQTT observation not stored"),
+            Err(e) => {
+                Counters::add(&counters.failed);
+                tracing::error!(error = %e, "MQTT observation not stored");
+            }
         }
     });
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use yingji_monitoring_api::MonitoringState;
@@ -84,15 +85,39 @@ pub async fn last_id(server: &TestServer) -> i64 {
         .get(0)
 }
 
-/// A QoS 1 publisher (MQTT 3.1.1, as most field gateways speak).
-pub fn publisher(host: &str, port: u16, name: &str) -> AsyncClient {
-    let mut options = MqttOptions::new(format!("{name}-{}", std::process::id()), host, port);
+/// A QoS 1 publisher (MQTT 3.1.1, as most field gateways speak) that counts the broker's
+/// PUBACKs, so a bench knows how many messages the broker actually took. Dropping it closes
+/// its connection.
+pub struct Publisher {
+    pub client: AsyncClient,
+    pub acked: Arc<AtomicU64>,
+    connection: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Publisher {
+    fn drop(&mut self) {
+        self.connection.abort();
+    }
+}
+
+pub fn publisher(host: &str, port: u16, name: &str) -> Publisher {
+    // Unique per publisher: the broker closes the older of two sessions with the same id,
+    // and the two would then take turns throwing each other out.
+    static SERIAL: AtomicU64 = AtomicU64::new(0);
+    let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
+    let id = format!("{name}-{}-{serial}", std::process::id());
+    let mut options = MqttOptions::new(id, host, port);
     options.set_keep_alive(Duration::from_secs(30));
     options.set_inflight(1000);
     let (client, mut eventloop) = AsyncClient::new(options, 10_000);
-    tokio::spawn(async move {
+    let acked = Arc::new(AtomicU64::new(0));
+    let counter = acked.clone();
+    let connection = tokio::spawn(async move {
         loop {
             match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::PubAck(_))) => {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
                 Ok(Event::Incoming(Packet::Disconnect)) => return,
                 Ok(_) => {}
                 Err(e) => {
@@ -102,11 +127,16 @@ pub fn publisher(host: &str, port: u16, name: &str) -> AsyncClient {
             }
         }
     });
-    client
+    Publisher {
+        client,
+        acked,
+        connection,
+    }
 }
 
-pub async fn publish(client: &AsyncClient, topic: &str, payload: String) {
-    client
+pub async fn publish(publisher: &Publisher, topic: &str, payload: String) {
+    publisher
+        .client
         .publish(topic, QoS::AtLeastOnce, false, payload)
         .await
         .unwrap();
