@@ -11,7 +11,31 @@ export class ApiError extends Error {
   }
 }
 
+/** GETs started before the code that wants them was loaded (see `prefetch`), by path. */
+const prefetched = new Map();
+
+/** Starts GET requests now whose answers a page will ask `api` for once its code has
+ *  loaded: the page's first data then arrives while MapLibre is still being fetched and
+ *  compiled. Each answer is used once; a later `api` call asks the server again. */
+export function prefetch(paths) {
+  for (const path of paths) {
+    if (prefetched.has(path)) continue;
+    const answer = request(path, 'GET', undefined);
+    answer.catch(() => {}); // a failure is reported to whoever takes the answer
+    prefetched.set(path, answer);
+  }
+}
+
 export async function api(path, { method = 'GET', body } = {}) {
+  const early = method === 'GET' ? prefetched.get(path) : undefined;
+  if (early) {
+    prefetched.delete(path);
+    return early;
+  }
+  return request(path, method, body);
+}
+
+async function request(path, method, body) {
   const response = await fetch(path, {
     method,
     credentials: 'same-origin',

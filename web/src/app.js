@@ -4,7 +4,7 @@ import { api, optional, emptyCollection, listOf, asFeatures } from './api.js';
 import { t, tValue, lang, setLang, onLangChange, translate } from './i18n.js';
 import { formatTime } from './time.js';
 import { OneMap } from './map.js';
-import { BASE_LAYERS, POINT_LAYERS, COLLECTION_OF_KIND, LEVEL_COLOURS } from './layers.js';
+import { BASE_LAYERS, POINT_LAYERS, COLLECTION_OF_KIND, LEVEL_COLOURS, FIRST_LAYER_IDS } from './layers.js';
 import { Warnings, ACTIONS } from './warnings.js';
 import { subscribe } from './live.js';
 import { details } from './popup.js';
@@ -18,9 +18,9 @@ import { markDrill } from './drill-badge.js';
 import { forgetOfficer } from './officer.js';
 
 const ALL_LAYERS = [...BASE_LAYERS, ...POINT_LAYERS];
-/** What the officer needs to find their way, fetched while MapLibre starts and drawn before
- *  anything else; the other layers, feeds and lists load once this is on screen. */
-const FIRST_LAYERS = BASE_LAYERS.filter((layer) => ['county', 'town_areas', 'towns'].includes(layer.id));
+/** Drawn first (their data was asked for by main.js while this code loaded); the other
+ *  layers, feeds and lists load once the county is on screen. */
+const FIRST_LAYERS = BASE_LAYERS.filter((layer) => FIRST_LAYER_IDS.includes(layer.id));
 const LATER_LAYERS = ALL_LAYERS.filter((layer) => !FIRST_LAYERS.includes(layer));
 const TEMPLATE = `
 <header class="topbar">
@@ -411,6 +411,9 @@ export async function startApp(root, me) {
   renderAll();
   await Promise.all(FIRST_LAYERS.map((layer) => loadLayer(layer, firstAnswers.get(layer.id))));
   renderWho();
+  // Nothing else is fetched, parsed or tiled until the county is on screen: on a slow
+  // machine those compete with the first frame for the same cores.
+  await onemap.whenDrawn('county-line');
   await loadAll(LATER_LAYERS);
   renderAll();
   // A town officer's map opens on their town; the server already limits what it holds.

@@ -111,6 +111,10 @@ export const BASE_LAYERS = [
   { id: 'towns', url: '/api/v1/collections/towns/items', visible: true },
 ];
 
+/** What the officer needs to find their way on the map, drawn before anything else. */
+export const FIRST_LAYER_IDS = ['county', 'town_areas', 'towns'];
+export const FIRST_LAYER_URLS = BASE_LAYERS.filter((layer) => FIRST_LAYER_IDS.includes(layer.id)).map((layer) => layer.url);
+
 /** The collection a `record` event's kind belongs to, so only that layer reloads. */
 export const COLLECTION_OF_KIND = {
   county: 'county', town: 'towns', town_area: 'town_areas', village: 'villages', shelter: 'shelters',

@@ -1,7 +1,8 @@
 // Routes on the client: /public (no sign-in), /login, /app/report (the field report page),
 // and the duty app everywhere else.
 import './style.css';
-import { api, ApiError } from './api.js';
+import { api, ApiError, prefetch } from './api.js';
+import { FIRST_LAYER_URLS } from './layers.js';
 import { startLogin } from './login.js';
 import { rememberOfficer, rememberedOfficer, forgetOfficer } from './officer.js';
 
@@ -15,8 +16,11 @@ async function route() {
   }
   // The map's code (MapLibre is most of the page's weight) is fetched while the server is
   // asked who is signed in, not after; a visitor who must sign in first has it cached.
-  const appCode = path.startsWith('/app') && !path.startsWith('/app/report') ? import('./app.js') : null;
+  const mapPage = path.startsWith('/app') && !path.startsWith('/app/report');
+  const appCode = mapPage ? import('./app.js') : null;
   appCode?.catch(() => {}); // a failure is reported where it is awaited
+  // Likewise the county, its towns and their areas, which the map draws first.
+  if (mapPage) prefetch(FIRST_LAYER_URLS);
   let me = null;
   try {
     me = await api('/api/v1/auth/me');

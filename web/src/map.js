@@ -67,7 +67,7 @@ export class OneMap {
     this.map.touchZoomRotate.disableRotation();
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
-    this.ready = new Promise((resolve) => this.map.on('load', resolve));
+    this.ready = new Promise((resolve) => this.map.once('load', resolve));
     this.layerIds = {};
     this.townMarkers = [];
     this.clickHandlers = [];
@@ -212,6 +212,23 @@ export class OneMap {
     const el = document.createElement('div');
     el.className = className;
     return new maplibregl.Marker({ element: el }).setLngLat(lngLat).addTo(this.map);
+  }
+
+  /** Resolves once a frame has been drawn with features of the drawn layer `layerId` on
+   *  screen (not merely its data loaded), or after `timeoutMs` whatever happened. */
+  whenDrawn(layerId, timeoutMs = 10000) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.map.off('render', check);
+        resolve();
+      };
+      const check = () => {
+        if (this.map.getLayer(layerId) && this.map.queryRenderedFeatures({ layers: [layerId] }).length > 0) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.map.on('render', check);
+    });
   }
 
   /** Resolves when the map has drawn everything it was given. */
