@@ -8,7 +8,13 @@
 //! at most that many unacknowledged QoS 1 messages in flight to us, and since a PUBACK waits
 //! for the commit, a small window (MQTT 3.1.1 brokers default to 20, Mosquitto included)
 //! would cap ingest at window ÷ commit time. Senders may use MQTT 3.1.1 or 5.
+//!
+//! Three tasks, so that no message waits for another's commit: the connection forwards each
+//! publication; the batcher takes whatever has arrived (up to the window), checks it and
+//! queues the good rows as one batch for the group-commit writer; the acknowledger waits for
+//! those commits in order and sends the PUBACKs in the order the messages came.
 
+use crate::ingest::{NewObservation, Receipt};
 use crate::sta::observations;
 use crate::MonitoringState;
 use chrono::Utc;
@@ -19,6 +25,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
 /// Sustained messages per second one datastream may send (`YINGJI_MQTT_RATE` overrides).
 pub const DEFAULT_RATE_PER_SEC: f64 = 20.0;
@@ -75,12 +82,6 @@ struct Counters {
     failed: AtomicU64,
 }
 
-impl Counters {
-    fn add(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
 /// The per-datastream rate limit: `YINGJI_MQTT_RATE` messages per second, or the default.
 pub fn rate_from_env() -> f64 {
     std::env::var("YINGJI_MQTT_RATE")
@@ -107,9 +108,19 @@ pub fn start(state: MonitoringState, url: &str, rate_per_sec: f64) -> Result<Mqt
     options.set_receive_maximum(Some(RECEIVE_MAXIMUM));
     let (client, mut eventloop) = AsyncClient::new(options, usize::from(RECEIVE_MAXIMUM));
     let counters = Arc::new(Counters::default());
-    let task_counters = counters.clone();
+    // Never full: every message in it is unacknowledged, and the broker sends no more than
+    // RECEIVE_MAXIMUM of those; the same holds for the batches behind it.
+    let (arrived, arrivals) = mpsc::channel(usize::from(RECEIVE_MAXIMUM));
+    let (queued, commits) = mpsc::channel(usize::from(RECEIVE_MAXIMUM));
+    let batcher = Batcher {
+        state,
+        client: client.clone(),
+        counters: counters.clone(),
+        buckets: Buckets::new(rate_per_sec),
+    };
+    tokio::spawn(batcher.run(arrivals, queued));
+    tokio::spawn(acknowledge(client.clone(), counters.clone(), commits));
     let task = tokio::spawn(async move {
-        let mut buckets = Buckets::new(rate_per_sec);
         loop {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
@@ -120,7 +131,9 @@ pub fn start(state: MonitoringState, url: &str, rate_per_sec: f64) -> Result<Mqt
                     tracing::info!("MQTT ingest connected");
                 }
                 Ok(Event::Incoming(Packet::Publish(publish))) => {
-                    handle(&state, &client, &task_counters, &mut buckets, publish);
+                    if arrived.send(publish).await.is_err() {
+                        return; // the batcher is gone: nothing could be stored
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -157,88 +170,138 @@ pub fn datastream_of_topic(topic: &str) -> Option<i64> {
     inner.parse().ok()
 }
 
-fn reject(
-    client: &AsyncClient,
-    counters: &Counters,
-    publish: &Publish,
-    reason: &'static str,
-    detail: String,
-) {
-    metrics::counter!("yingji_mqtt_rejected_total", "reason" => reason).increment(1);
-    Counters::add(&counters.rejected);
-    let topic = String::from_utf8_lossy(&publish.topic);
-    tracing::warn!(%topic, reason, %detail, "MQTT message rejected");
-    // Acknowledge anyway: redelivering a message that can never be stored helps nobody.
-    let _ = client.try_ack(publish);
+/// Messages that passed the checks, queued for the writer as one batch.
+struct QueuedBatch {
+    receipt: Receipt,
+    messages: Vec<Publish>,
 }
 
-fn handle(
-    state: &MonitoringState,
-    client: &AsyncClient,
-    counters: &Arc<Counters>,
-    buckets: &mut Buckets,
-    publish: Publish,
-) {
-    let topic = std::str::from_utf8(&publish.topic).unwrap_or_default();
-    let Some(datastream) = datastream_of_topic(topic) else {
-        // Other SensorThings topics (reads, other entity sets) are not ingest.
-        let _ = client.try_ack(&publish);
-        return;
-    };
-    Counters::add(&counters.received);
-    if !buckets.take(datastream) {
-        return reject(
-            client,
-            counters,
-            &publish,
-            "rate_limited",
-            format!("datastream {datastream}"),
-        );
-    }
-    let body: serde_json::Value = match serde_json::from_slice(&publish.payload) {
-        Ok(body) => body,
-        Err(e) => return reject(client, counters, &publish, "invalid_json", e.to_string()),
-    };
-    let row = {
-        let entities = state.entities_read();
-        observations::from_entity(&entities, &body, Some(datastream), Utc::now(), "")
-    };
-    let row = match row {
-        Ok(row) => row,
-        Err(e) => {
-            let reason = if e.code == "invalid_value" && e.field.as_deref() == Some("Datastream") {
-                "unknown_datastream"
-            } else {
-                "invalid_observation"
-            };
-            return reject(
-                client,
-                counters,
-                &publish,
-                reason,
-                format!("{}: {}", e.field.unwrap_or_default(), e.message),
-            );
-        }
-    };
-    let state = state.clone();
-    let client = client.clone();
-    let counters = counters.clone();
-    tokio::spawn(async move {
-        match state.ingest.submit(vec![row]).await {
-            Ok(_) => {
-                metrics::counter!("yingji_mqtt_observations_total").increment(1);
-                Counters::add(&counters.stored);
-                if let Err(e) = client.ack(&publish).await {
-                    tracing::warn!(error = %e, "MQTT PUBACK not sent");
+/// The batcher: checks arrived messages and queues the good ones for the writer.
+struct Batcher {
+    state: MonitoringState,
+    client: AsyncClient,
+    counters: Arc<Counters>,
+    buckets: Buckets,
+}
+
+impl Batcher {
+    async fn run(
+        mut self,
+        mut arrivals: mpsc::Receiver<Publish>,
+        queued: mpsc::Sender<QueuedBatch>,
+    ) {
+        let mut arrived = Vec::new();
+        while arrivals
+            .recv_many(&mut arrived, usize::from(RECEIVE_MAXIMUM))
+            .await
+            > 0
+        {
+            let (rows, messages) = self.check(arrived.drain(..));
+            if rows.is_empty() {
+                continue;
+            }
+            let count = rows.len() as u64;
+            match self.state.ingest.enqueue(rows).await {
+                Ok(receipt) => {
+                    if queued
+                        .send(QueuedBatch { receipt, messages })
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    self.counters.failed.fetch_add(count, Ordering::Relaxed);
+                    tracing::error!(error = %e, "MQTT observations not stored");
                 }
             }
-            // Not acknowledged: the broker redelivers after reconnect.
-            Err(e) => {
-                Counters::add(&counters.failed);
-                tracing::error!(error = %e, "MQTT observation not stored");
+        }
+    }
+
+    /// The observations among `arrived`, with their messages in the same order. Everything
+    /// else is acknowledged here and now: other SensorThings topics are not ingest, and a
+    /// message that can never be stored helps nobody by being redelivered.
+    fn check(
+        &mut self,
+        arrived: impl Iterator<Item = Publish>,
+    ) -> (Vec<NewObservation>, Vec<Publish>) {
+        let (mut rows, mut messages) = (Vec::new(), Vec::new());
+        let entities = self.state.entities_read();
+        let now = Utc::now();
+        for publish in arrived {
+            let topic = std::str::from_utf8(&publish.topic).unwrap_or_default();
+            let Some(datastream) = datastream_of_topic(topic) else {
+                let _ = self.client.try_ack(&publish);
+                continue;
+            };
+            self.counters.received.fetch_add(1, Ordering::Relaxed);
+            if !self.buckets.take(datastream) {
+                let detail = format!("datastream {datastream}");
+                self.reject(&publish, "rate_limited", detail);
+                continue;
+            }
+            let body: serde_json::Value = match serde_json::from_slice(&publish.payload) {
+                Ok(body) => body,
+                Err(e) => {
+                    self.reject(&publish, "invalid_json", e.to_string());
+                    continue;
+                }
+            };
+            match observations::from_entity(&entities, &body, Some(datastream), now, "") {
+                Ok(row) => {
+                    rows.push(row);
+                    messages.push(publish);
+                }
+                Err(e) => {
+                    let reason =
+                        if e.code == "invalid_value" && e.field.as_deref() == Some("Datastream") {
+                            "unknown_datastream"
+                        } else {
+                            "invalid_observation"
+                        };
+                    let detail = format!("{}: {}", e.field.unwrap_or_default(), e.message);
+                    self.reject(&publish, reason, detail);
+                }
             }
         }
-    });
+        (rows, messages)
+    }
+
+    fn reject(&self, publish: &Publish, reason: &'static str, detail: String) {
+        metrics::counter!("yingji_mqtt_rejected_total", "reason" => reason).increment(1);
+        self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+        let topic = String::from_utf8_lossy(&publish.topic);
+        tracing::warn!(%topic, reason, %detail, "MQTT message rejected");
+        let _ = self.client.try_ack(publish);
+    }
+}
+
+/// The acknowledger: waits for each batch's commit in queue order, then sends its PUBACKs.
+async fn acknowledge(
+    client: AsyncClient,
+    counters: Arc<Counters>,
+    mut commits: mpsc::Receiver<QueuedBatch>,
+) {
+    while let Some(QueuedBatch { receipt, messages }) = commits.recv().await {
+        let count = messages.len() as u64;
+        match receipt.committed().await {
+            Ok(_) => {
+                metrics::counter!("yingji_mqtt_observations_total").increment(count);
+                counters.stored.fetch_add(count, Ordering::Relaxed);
+                for publish in &messages {
+                    if let Err(e) = client.ack(publish).await {
+                        tracing::warn!(error = %e, "MQTT PUBACK not sent");
+                    }
+                }
+            }
+            // Not acknowledged: the broker redelivers them when the session resumes.
+            Err(e) => {
+                counters.failed.fetch_add(count, Ordering::Relaxed);
+                tracing::error!(error = %e, "MQTT observations not stored");
+            }
+        }
+    }
 }
 
 struct Buckets {

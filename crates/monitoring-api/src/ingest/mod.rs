@@ -35,6 +35,8 @@ pub struct Committed {
 pub enum IngestError {
     #[error("the store refused the batch: {0}")]
     Store(#[from] sqlx::Error),
+    #[error("the batch was not stored: {0}")]
+    NotStored(String),
     #[error("the ingest writer has stopped")]
     Stopped,
 }
@@ -67,19 +69,39 @@ impl Ingest {
 
     /// Stores the rows; returns their ids once committed.
     pub async fn submit(&self, rows: Vec<NewObservation>) -> Result<Vec<i64>, IngestError> {
+        self.enqueue(rows).await?.committed().await
+    }
+
+    /// Queues the rows for the writer and returns at once with a receipt for their commit,
+    /// so that a caller can queue the next rows while these are being written (MQTT does:
+    /// its messages arrive one by one and must be acknowledged in order).
+    pub async fn enqueue(&self, rows: Vec<NewObservation>) -> Result<Receipt, IngestError> {
         if rows.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Receipt(None));
         }
         let (done, answer) = oneshot::channel();
         self.queue
             .send(Pending { rows, done })
             .await
             .map_err(|_| IngestError::Stopped)?;
+        Ok(Receipt(Some(answer)))
+    }
+}
+
+/// The promise of one queued batch's commit (see [`Ingest::enqueue`]).
+pub struct Receipt(Option<oneshot::Receiver<Result<Vec<i64>, String>>>);
+
+impl Receipt {
+    /// Waits for the commit; the ids of the rows, in the order they were queued.
+    pub async fn committed(self) -> Result<Vec<i64>, IngestError> {
+        let Some(answer) = self.0 else {
+            return Ok(Vec::new());
+        };
         match answer.await {
             Ok(Ok(ids)) => Ok(ids),
             Ok(Err(message)) => {
                 tracing::error!(%message, "observation batch not stored");
-                Err(IngestError::Stopped)
+                Err(IngestError::NotStored(message))
             }
             Err(_) => Err(IngestError::Stopped),
         }
