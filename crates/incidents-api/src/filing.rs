@@ -157,7 +157,7 @@ async fn answer_after_failure(
 ) -> ApiResult<Filed> {
     let stored = async {
         let mut tx = db.writer.begin().await?;
-        stored_keys(&mut tx, std::slice::from_ref(submission)).await
+        stored_keys(db, &mut tx, std::slice::from_ref(submission)).await
     };
     match stored.await {
         Ok(keys) => match keys.get(&(
@@ -179,7 +179,9 @@ async fn file_in_one_transaction(
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<ApiResult<Filed>>> {
     let mut tx = db.begin_write().await?;
-    let keys = stored_keys(&mut tx, submissions).await.map_err(db_error)?;
+    let keys = stored_keys(db, &mut tx, submissions)
+        .await
+        .map_err(db_error)?;
     let mut batch = Batch::load(db, &mut tx, keys, submissions, now).await?;
     let mut outcomes = Vec::with_capacity(submissions.len());
     for submission in submissions {
@@ -223,6 +225,7 @@ type ActorKey = (String, String);
 /// a few statements: each is an OR of (actor, idem_key) pairs, every term a lookup on the
 /// primary key, instead of one query per submitter.
 async fn stored_keys(
+    db: &Db,
     tx: &mut Transaction<'static, Any>,
     submissions: &[Submission],
 ) -> Result<HashMap<ActorKey, FirstAnswer>, sqlx::Error> {
@@ -235,7 +238,10 @@ async fn stored_keys(
     let mut found = HashMap::new();
     for chunk in pairs.chunks(ROWS_PER_STATEMENT) {
         let terms: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(actor = ${} AND idem_key = ${})", 2 * i + 1, 2 * i + 2))
+            .map(|i| {
+                let (actor, key) = (db.placeholder(2 * i + 1), db.placeholder(2 * i + 2));
+                format!("(actor = {actor} AND idem_key = {key})")
+            })
             .collect();
         let sql = format!(
             "SELECT actor, idem_key, content_hash, status, response FROM inc_idempotency WHERE {}",
@@ -329,7 +335,7 @@ impl<'a> Batch<'a> {
             .collect();
         let incidents = incident_rows::load_many_for_update(db, tx, &wanted).await?;
         let ids: Vec<&str> = incidents.keys().map(String::as_str).collect();
-        let next_seq = timeline::last_seqs(tx, &ids)
+        let next_seq = timeline::last_seqs(db, tx, &ids)
             .await
             .map_err(db_error)?
             .into_iter()
@@ -549,8 +555,9 @@ impl<'a> Batch<'a> {
             .iter()
             .filter_map(|id| self.incidents.get(id))
             .collect();
-        incident_rows::insert_many(tx, &opened).await?;
+        incident_rows::insert_many(self.db, tx, &opened).await?;
         insert_all(
+            self.db,
             tx,
             "inc_reports (id, incident_id, town_code, author, body, received_at, drill)",
             7,
@@ -567,8 +574,9 @@ impl<'a> Batch<'a> {
             },
         )
         .await?;
-        timeline::insert_many(tx, &self.timeline).await?;
+        timeline::insert_many(self.db, tx, &self.timeline).await?;
         insert_all(
+            self.db,
             tx,
             "inc_idempotency (actor, idem_key, content_hash, status, response, at)",
             6,
@@ -589,7 +597,7 @@ impl<'a> Batch<'a> {
             .iter()
             .filter_map(|id| self.incidents.get(id))
             .collect();
-        incident_rows::update_figures(tx, &changed).await
+        incident_rows::update_figures(self.db, tx, &changed).await
     }
 }
 

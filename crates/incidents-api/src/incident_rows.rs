@@ -11,7 +11,6 @@ use yingji_domain::{Principal, TownCode};
 use yingji_incidents::plans::severity_tag;
 use yingji_incidents::{DrillId, Tally};
 use yingji_server::error::{ApiError, ApiResult};
-use yingji_store::audit::placeholder_rows;
 use yingji_store::sqlx_error::{self as sqlx, any::AnyRow, Any, Row, Transaction};
 use yingji_store::Db;
 
@@ -129,7 +128,7 @@ pub async fn load_many_for_update(
     for chunk in sorted.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT {COLUMNS} FROM inc_incidents WHERE id IN {} ORDER BY id{}",
-            placeholder_rows(chunk.len(), 1),
+            db.placeholder_rows(chunk.len(), 1),
             db.for_update()
         );
         let mut query = sqlx::query(&sql);
@@ -156,6 +155,7 @@ pub async fn load(db: &Db, id: &str) -> ApiResult<Option<Incident>> {
 
 /// Inserts whole incidents, a few hundred per statement, in the caller's transaction.
 pub async fn insert_many(
+    db: &Db,
     tx: &mut Transaction<'static, Any>,
     incidents: &[&Incident],
 ) -> Result<(), sqlx::Error> {
@@ -166,6 +166,7 @@ pub async fn insert_many(
         .map(|incident| Ok((*incident, figures_text(incident)?)))
         .collect::<Result<_, sqlx::Error>>()?;
     insert_all(
+        db,
         tx,
         &target,
         COLUMN_COUNT,
@@ -195,18 +196,15 @@ pub async fn insert_many(
 /// Stores the figures and `updated_at` of many incidents, a few hundred per statement:
 /// `SET figures = CASE id WHEN … THEN … END` over the rows named in the WHERE clause.
 pub async fn update_figures(
+    db: &Db,
     tx: &mut Transaction<'static, Any>,
     incidents: &[&Incident],
 ) -> Result<(), sqlx::Error> {
     for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
         let n = chunk.len();
-        let figures: Vec<String> = (0..n)
-            .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
-            .collect();
-        let updated: Vec<String> = (0..n)
-            .map(|i| format!("WHEN ${} THEN ${}", 2 * n + 2 * i + 1, 2 * n + 2 * i + 2))
-            .collect();
-        let ids: Vec<String> = (0..n).map(|i| format!("${}", 4 * n + i + 1)).collect();
+        let figures: Vec<String> = (0..n).map(|i| when_then(db, 2 * i + 1)).collect();
+        let updated: Vec<String> = (0..n).map(|i| when_then(db, 2 * n + 2 * i + 1)).collect();
+        let ids: Vec<String> = (0..n).map(|i| db.placeholder(4 * n + i + 1)).collect();
         let sql = format!(
             "UPDATE inc_incidents SET figures = CASE id {} END, updated_at = CASE id {} END WHERE id IN ({})",
             figures.join(" "),
@@ -226,6 +224,11 @@ pub async fn update_figures(
         query.execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// `WHEN <parameter n> THEN <parameter n + 1>`.
+fn when_then(db: &Db, n: usize) -> String {
+    format!("WHEN {} THEN {}", db.placeholder(n), db.placeholder(n + 1))
 }
 
 fn figures_text(incident: &Incident) -> Result<String, sqlx::Error> {

@@ -316,7 +316,7 @@ pub async fn create(
     let now = Utc::now();
     let incident = Incident::opened(crate::new_id("inc"), &new, &principal, now);
     let mut tx = state.app.store.db().begin_write().await?;
-    incident_rows::insert_many(&mut tx, &[&incident])
+    incident_rows::insert_many(state.app.store.db(), &mut tx, &[&incident])
         .await
         .map_err(db_error)?;
     let step = Step {

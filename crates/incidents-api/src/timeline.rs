@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use yingji_domain::incident::TimelineKind;
 use yingji_domain::{Principal, TownCode};
 use yingji_server::error::ApiResult;
-use yingji_store::audit::placeholder_rows;
 use yingji_store::sqlx_error::{self as sqlx, Any, Row, Transaction};
 use yingji_store::Db;
 
@@ -77,6 +76,7 @@ pub async fn last_seq(
 /// hundred incidents; an incident with no entry yet is absent. Read after the incidents'
 /// rows are locked (PostgreSQL), so no other writer appends meanwhile.
 pub async fn last_seqs(
+    db: &Db,
     tx: &mut Transaction<'static, Any>,
     incident_ids: &[&str],
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
@@ -84,7 +84,7 @@ pub async fn last_seqs(
     for chunk in incident_ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT incident_id, MAX(seq) FROM inc_timeline WHERE incident_id IN {} GROUP BY incident_id",
-            placeholder_rows(chunk.len(), 1)
+            db.placeholder_rows(chunk.len(), 1)
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {
@@ -97,29 +97,14 @@ pub async fn last_seqs(
     Ok(found)
 }
 
-/// Appends an entry inside the caller's transaction. The caller holds the incident row
-/// (locked on PostgreSQL), so sequence numbers cannot collide.
-pub async fn append(
-    tx: &mut Transaction<'static, Any>,
-    incident_id: &str,
-    kind: TimelineKind,
-    actor: &Principal,
-    summary: String,
-    data: Value,
-    at: DateTime<Utc>,
-) -> Result<TimelineEntry, sqlx::Error> {
-    let seq = last_seq(tx, incident_id).await? + 1;
-    let entry = TimelineEntry::new(incident_id, seq, kind, actor, summary, data, at);
-    insert_many(tx, std::slice::from_ref(&entry)).await?;
-    Ok(entry)
-}
-
 /// Inserts entries whose sequence numbers the caller assigned, a few hundred per statement.
 pub async fn insert_many(
+    db: &Db,
     tx: &mut Transaction<'static, Any>,
     entries: &[TimelineEntry],
 ) -> Result<(), sqlx::Error> {
     insert_all(
+        db,
         tx,
         "inc_timeline (incident_id, seq, at, kind, actor, summary, data)",
         7,
@@ -171,17 +156,20 @@ pub async fn record_step(
     now: DateTime<Utc>,
 ) -> ApiResult<TimelineEntry> {
     let db = state.app.store.db();
-    let entry = append(
-        &mut tx,
+    // The caller holds the incident row (locked on PostgreSQL), so the number is free.
+    let seq = last_seq(&mut tx, &incident.id).await.map_err(db_error)? + 1;
+    let entry = TimelineEntry::new(
         &incident.id,
+        seq,
         step.kind,
         principal,
         step.summary,
         step.data,
         now,
-    )
-    .await
-    .map_err(db_error)?;
+    );
+    insert_many(db, &mut tx, std::slice::from_ref(&entry))
+        .await
+        .map_err(db_error)?;
     let states = match step.audited {
         Audited::States(states) => states,
         Audited::TheEntry => AuditStates::of(None, Some(&entry)),

@@ -101,7 +101,7 @@ pub async fn append_many(
     for chunk in entries.chunks(ENTRIES_PER_INSERT) {
         let sql = format!(
             "INSERT INTO audit_log ({COLUMNS}) VALUES {}",
-            placeholder_rows(COLUMN_COUNT, chunk.len())
+            db.placeholder_rows(COLUMN_COUNT, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for entry in chunk {

@@ -34,6 +34,30 @@ impl Db {
         }
     }
 
+    /// The `n`th bind parameter of a statement, numbered 1, 2, 3… left to right in the text:
+    /// `$n` on PostgreSQL, a plain `?` on SQLite (which binds `?` in text order). SQLite
+    /// treats `$n` as a *name*: parsing a statement searches the names seen so far for each
+    /// one, and sqlx looks each name up again to bind it, both linear searches, so a
+    /// multi-row statement with thousands of `$n` costs time quadratic in its parameters.
+    pub fn placeholder(&self, n: usize) -> String {
+        match self.backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+
+    /// `(…),(…)`: the VALUES list of a multi-row INSERT of `rows` rows of `columns`
+    /// parameters, in this backend's placeholders (see [`Db::placeholder`]).
+    pub fn placeholder_rows(&self, columns: usize, rows: usize) -> String {
+        match self.backend {
+            Backend::Sqlite => {
+                let row = format!("({})", vec!["?"; columns].join(","));
+                vec![row; rows].join(",")
+            }
+            Backend::Postgres => crate::audit::placeholder_rows(columns, rows),
+        }
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
