@@ -88,11 +88,11 @@ impl Target {
         Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
-    async fn get(&self, path: &str) -> Result<Value, ClientError> {
+    pub(crate) async fn get(&self, path: &str) -> Result<Value, ClientError> {
         self.call(Method::GET, path, None, None).await
     }
 
-    async fn post(&self, path: &str, body: Value) -> Result<Value, ClientError> {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Result<Value, ClientError> {
         self.call(Method::POST, path, Some(body), None).await
     }
 
@@ -164,8 +164,9 @@ impl Target {
             .await
     }
 
-    pub async fn warnings(&self) -> Result<Vec<Value>, ClientError> {
-        let answer = self.get("/api/v1/warnings").await?;
+    /// The warnings of one drill (open, and lifted in the last day).
+    pub async fn warnings(&self, drill: &str) -> Result<Vec<Value>, ClientError> {
+        let answer = self.get(&format!("/api/v1/warnings?drill={drill}")).await?;
         Ok(answer["warnings"].as_array().cloned().unwrap_or_default())
     }
 

@@ -68,7 +68,8 @@ pub struct Engine {
     pub target: Target,
     pub scenario: Scenario,
     pub plan: Plan,
-    pub datastreams: HashMap<String, i64>,
+    /// The drill's shadow datastream of each county datastream (by record id) it plays.
+    pub feeds: HashMap<String, i64>,
     pub autorespond: bool,
     pub db: Db,
     speed: f64,
@@ -95,7 +96,7 @@ impl Engine {
         target: Target,
         scenario: Scenario,
         plan: Plan,
-        datastreams: HashMap<String, i64>,
+        feeds: HashMap<String, i64>,
         speed: f64,
         autorespond: bool,
         db: Db,
@@ -115,13 +116,13 @@ impl Engine {
             speed,
             scenario,
             plan,
-            datastreams,
+            feeds,
             autorespond,
             db,
             started: now,
             next_step: 0,
             next_crossing: 0,
-            last_observation: now - chrono::Duration::seconds(1),
+            last_observation: DateTime::<Utc>::MIN_UTC,
             events: Vec::new(),
             warnings: HashMap::new(),
             incidents: BTreeMap::new(),
@@ -294,7 +295,7 @@ impl Engine {
             while let Some(step) = self.plan.steps.get(self.next_step).filter(|s| s.at == at) {
                 match &step.action {
                     StepAction::Observe { datastream, value } => {
-                        if let Some(id) = self.datastreams.get(datastream) {
+                        if let Some(id) = self.feeds.get(datastream) {
                             readings.push((*id, *value));
                         }
                     }
@@ -314,9 +315,7 @@ impl Engine {
                 self.next_step += 1;
             }
             if !readings.is_empty() {
-                // Strictly increasing times, so two batches within a millisecond stay ordered.
-                let when =
-                    Utc::now().max(self.last_observation + chrono::Duration::milliseconds(1));
+                let when = self.scenario_time(at);
                 self.last_observation = when;
                 if let Err(e) = self.target.observe(&readings, when).await {
                     self.problem(format!("observations at {at}: {e}"));
@@ -324,6 +323,17 @@ impl Engine {
             }
             self.progress.steps_done = self.next_step;
         }
+    }
+
+    /// When a reading taken at scenario time `at` was taken: on the scenario's own clock, laid
+    /// so that the scenario ends at the moment the drill began. The rules of the drill's
+    /// shadows run on these times (rolling sums, durations and silences are scenario time at
+    /// any speed), and they are never in the future, which ingest would refuse. Strictly
+    /// increasing, so batches stay ordered.
+    fn scenario_time(&self, at: Secs) -> DateTime<Utc> {
+        let when = self.started - chrono::Duration::seconds(self.scenario.duration().0)
+            + chrono::Duration::seconds(at.0);
+        when.max(self.last_observation + chrono::Duration::milliseconds(1))
     }
 
     async fn file_report(&mut self, at: Secs, report: &FieldReport) {
@@ -426,7 +436,7 @@ impl Engine {
     /// Looks at what the platform did: warnings raised and acknowledged since the drill
     /// began, orders on the drill's incidents.
     async fn watch_platform(&mut self) {
-        match self.target.warnings().await {
+        match self.target.warnings(&self.id).await {
             Ok(warnings) => {
                 for w in warnings {
                     self.see_warning(&w);
@@ -462,14 +472,23 @@ impl Engine {
             return;
         }
         if !self.warnings.contains_key(&id) {
-            let detail = format!(
-                "{} {}",
-                w["rule"].as_str().unwrap_or_default(),
-                w["level"].as_str().unwrap_or_default()
-            );
+            // The drill's copy of a rule is named `<drill>:<rule>`; the log names the rule.
+            let rule = w["rule"].as_str().unwrap_or_default();
+            let rule = rule
+                .strip_prefix(self.id.as_str())
+                .and_then(|r| r.strip_prefix(':'))
+                .unwrap_or(rule);
+            let detail = format!("{rule} {}", w["level"].as_str().unwrap_or_default());
             let at = self.clock.at(raised);
-            self.record(at, EventKind::WarningRaised, id.to_string(), detail)
-                .town_code = w["town_code"].as_str().map(str::to_string);
+            let datastream = w["subject"]
+                .as_str()
+                .and_then(|s| s.strip_prefix("datastream:"))
+                .and_then(|shadow| shadow.parse::<i64>().ok())
+                .and_then(|shadow| self.feeds.iter().find(|(_, id)| **id == shadow))
+                .map(|(record, _)| record.clone());
+            let event = self.record(at, EventKind::WarningRaised, id.to_string(), detail);
+            event.town_code = w["town_code"].as_str().map(str::to_string);
+            event.related = datastream;
             self.warnings.insert(id, false);
             self.progress.warnings = self.warnings.len();
         }

@@ -8,10 +8,13 @@
 //! * [`http`]: `/api/v1/drills` — start, list, pause, resume, stop — and the after-action
 //!   report page.
 //!
-//! Drill data is marked: field reports carry `"drill": <id>` (their incidents inherit it),
-//! every request is made by the drill's own account (named after the drill), closures and
-//! report texts say 演练. Observations go to the county's own datastreams, so the monitoring
-//! rules in force judge them — see ARCHITECTURE.md for what that means.
+//! * [`shadows`]: the drill's own sensors, stand-ins for the county datastreams it plays.
+//!
+//! Drill data is marked and kept apart: observations go to the drill's shadow datastreams
+//! (never the county's), where copies of the rules in force judge them on the scenario's
+//! clock, and the warnings and faults they raise carry the drill's id; field reports carry
+//! `"drill": <id>` (their incidents inherit it); every request is made by the drill's own
+//! account (named after the drill); closures and report texts say 演练.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
@@ -22,15 +25,16 @@ mod http;
 pub mod records;
 pub mod report;
 mod schema;
+pub mod shadows;
 mod sites;
 
 use engine::{Control, Engine, Progress};
 use records::{Drill, DrillState};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::watch;
 use yingji_domain::{Jurisdiction, Principal, Role};
-use yingji_drill::Scenario;
+use yingji_drill::{Scenario, StepAction};
 use yingji_server::error::ApiError;
 use yingji_server::{AppState, Module};
 use yingji_store::NewUser;
@@ -141,6 +145,21 @@ impl Drills {
         let plan = yingji_drill::plan(&scenario, &sites, &watches).map_err(|e| {
             ApiError::new("invalid_value", format!("scenario: {e}")).field("scenario")
         })?;
+        let played: BTreeSet<i64> = plan
+            .steps
+            .iter()
+            .filter_map(|step| match &step.action {
+                StepAction::Observe { datastream, .. } => datastreams.get(datastream).copied(),
+                _ => None,
+            })
+            .collect();
+        let shadows = shadows::create(&target, &id, &played)
+            .await
+            .map_err(|e| engine_error("drill sensors", e))?;
+        let feeds: HashMap<String, i64> = datastreams
+            .iter()
+            .filter_map(|(record, county)| Some((record.clone(), *shadows.get(county)?)))
+            .collect();
         let now = chrono::Utc::now();
         let stamp = yingji_domain::time::rfc3339(now);
         let drill = Drill {
@@ -167,7 +186,7 @@ impl Drills {
             target,
             scenario,
             plan,
-            datastreams,
+            feeds,
             speed,
             autorespond,
             db,

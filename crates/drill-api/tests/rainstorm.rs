@@ -186,11 +186,90 @@ async fn the_july_rainstorm_plays_through_warnings_incidents_dispatch_and_evalua
         let (_, closures) = server.get("/api/v1/routing/closures", Some(&duty)).await;
         assert!(closures.to_string().contains(&id), "{backend}: {closures}");
 
+        // Drill data is kept apart: every warning the drill raised is marked with it and none
+        // is the county's; the drill's readings are in its own shadow datastreams, and the
+        // county datastreams it stands in for received none of them.
+        let (_, listed) = server.get("/api/v1/warnings?state=all", Some(&duty)).await;
+        let listed = listed["warnings"].as_array().unwrap();
+        assert_eq!(listed.len(), warnings.len(), "{backend}");
+        assert!(
+            listed.iter().all(|w| w["drill"] == id.as_str()
+                && w["rule"].as_str().unwrap().starts_with(&format!("{id}:"))),
+            "{backend}: {listed:?}"
+        );
+        let (_, of_drill) = server
+            .get(
+                &format!("/api/v1/warnings?state=all&drill={id}"),
+                Some(&duty),
+            )
+            .await;
+        assert_eq!(of_drill["warnings"].as_array().unwrap().len(), listed.len());
+        let (_, things) = server.get("/sta/v1.1/Things?$top=1000", Some(&duty)).await;
+        let shadows: Vec<&Value> = things["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["properties"]["drill"] == id.as_str())
+            .collect();
+        assert!(
+            shadows.len() > 5,
+            "{backend}: {} shadow sensors",
+            shadows.len()
+        );
+        for shadow in shadows.iter().take(5) {
+            assert_eq!(shadow["properties"]["synthetic"], true);
+            assert_eq!(shadow["properties"]["public"], false);
+            let of = shadow["properties"]["shadow_of"].as_i64().unwrap();
+            let count = |thing: i64| {
+                let (server, duty) = (&server, &duty);
+                async move {
+                    let (_, streams) = server
+                        .get(
+                            &format!("/sta/v1.1/Things({thing})/Datastreams"),
+                            Some(duty),
+                        )
+                        .await;
+                    let mut total = 0;
+                    for d in streams["value"].as_array().unwrap() {
+                        let (_, observations) = server
+                            .get(
+                                &format!(
+                                    "/sta/v1.1/Datastreams({})/Observations?$count=true&$top=1",
+                                    d["@iot.id"]
+                                ),
+                                Some(duty),
+                            )
+                            .await;
+                        total += observations["@iot.count"].as_i64().unwrap();
+                    }
+                    total
+                }
+            };
+            let own = shadow["@iot.id"].as_i64().unwrap();
+            assert!(
+                count(own).await > 0,
+                "{backend}: the shadow of {of} was played"
+            );
+            assert_eq!(
+                count(of).await,
+                0,
+                "{backend}: county Thing {of} got drill data"
+            );
+        }
+
         // Evaluation against the plan's targets.
         assert_eq!(metric(&drill, "warning_coverage")["value"], 1.0);
         assert_eq!(metric(&drill, "warning_coverage")["met"], true);
         assert_eq!(metric(&drill, "evacuation_completeness")["value"], 1.0);
-        assert!(metric(&drill, "threshold_to_warning")["value"].is_number());
+        // The drill's rules run on its own clock, so no warning on a series comes before the
+        // series crossed the rule (wall-clock windows at this speed would span sixty scenario
+        // hours a minute and fire early). How late it comes is the platform's round trip in
+        // scenario time (1 s is an hour here), which depends on the machine: printed only.
+        let to_warning = metric(&drill, "threshold_to_warning")["value"]
+            .as_f64()
+            .unwrap();
+        eprintln!("{backend}: first threshold crossing → its warning: {to_warning} min");
+        assert!(to_warning >= 0.0, "{backend}: {to_warning}");
         assert!(
             metric(&drill, "incident_to_dispatch")["value"]
                 .as_f64()

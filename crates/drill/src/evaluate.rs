@@ -69,7 +69,7 @@ pub struct DrillEvent {
     pub town_code: Option<String>,
     #[serde(default)]
     pub detail: String,
-    /// For the team of an order, the incident of an order, or a figure.
+    /// The incident of a report or an order; the datastream a warning is about.
     #[serde(default)]
     pub related: Option<String>,
     #[serde(default)]
@@ -115,20 +115,31 @@ pub fn evaluate(
     targets: &Targets,
     evacuations: &[&Evacuation],
 ) -> Evaluation {
-    let first = |kind: EventKind| events.iter().filter(|e| e.kind == kind).map(|e| e.at).min();
     let minutes = |from: Secs, to: Secs| (to.0 - from.0) as f64 / 60.0;
     let mut metrics = Vec::new();
 
-    let crossing_to_warning = first(EventKind::ThresholdCrossed)
-        .zip(first(EventKind::WarningRaised))
-        .map(|(c, w)| minutes(c, w));
+    // The first crossing, to the first warning about the same datastream (warnings of other
+    // kinds, such as a hazard point's rainfall threshold, may come earlier or later).
+    let crossing_to_warning = events
+        .iter()
+        .filter(|e| e.kind == EventKind::ThresholdCrossed)
+        .min_by_key(|e| e.at)
+        .and_then(|crossing| {
+            events
+                .iter()
+                .filter(|e| e.kind == EventKind::WarningRaised)
+                .filter(|e| e.related.as_deref() == Some(crossing.subject.as_str()))
+                .map(|e| e.at)
+                .min()
+                .map(|warned| minutes(crossing.at, warned))
+        });
     metrics.push(metric(
         "threshold_to_warning",
-        "越限至预警 first threshold crossing → first warning",
+        "越限至预警 first threshold crossing → its warning",
         crossing_to_warning,
         "min",
         None,
-        "first series to reach a rule in force, to the first warning raised".into(),
+        "first series to reach a rule in force, to the warning raised on that series".into(),
     ));
 
     let raised: HashMap<&str, Secs> = events
@@ -332,6 +343,10 @@ mod tests {
     fn the_log_is_measured_against_the_targets() {
         let mut warning = event(40, EventKind::WarningRaised, "w1");
         warning.town_code = Some("120119104".into());
+        warning.related = Some("ds".into());
+        // Earlier, but about another subject: not the crossing's warning.
+        let mut landslide = event(20, EventKind::WarningRaised, "w0");
+        landslide.related = None;
         let mut dispatch = event(200, EventKind::TeamDispatched, "o1");
         dispatch.related = Some("i1".into());
         dispatch.detail = "team-029 地质灾害应急救援队".into();
@@ -341,6 +356,7 @@ mod tests {
         relocated.value = Some(150.0);
         let events = vec![
             event(30, EventKind::ThresholdCrossed, "ds"),
+            landslide,
             warning,
             event(50, EventKind::WarningAcknowledged, "w1"),
             event(180, EventKind::IncidentOpened, "i1"),

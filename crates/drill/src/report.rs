@@ -16,12 +16,13 @@ pub struct ReportHeader<'a> {
     pub duration: Secs,
 }
 
-/// Why figures at high speed need care: the monitoring rules judge windows on the wall
-/// clock, so a rule's 1-hour window holds `speed` scenario hours of data.
+/// Why figures at high speed need care: the rules judge the drill's readings on the
+/// scenario's clock, but the platform's own processing time is wall-clock time, stretched
+/// `speed` times on the scenario's.
 fn speed_caveat(speed: f64) -> Option<String> {
     (speed > 1.0).then(|| {
         format!(
-            "注意 Note: played at ×{speed}. Monitoring windows run on the wall clock, so a 1-hour rainfall window held {speed} scenario hours and rainfall rules fired earlier than the scenario's own series crossed them (a negative 越限至预警). Only a ×1 drill times the warning chain exactly."
+            "注意 Note: played at ×{speed}. Rules judged the drill's readings on the scenario's clock, but every second the platform took to process them counts as {speed} scenario seconds, so 越限至预警 (threshold → warning) reads long. Only a ×1 drill times the platform's own delay exactly."
         )
     })
 }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 use yingji_domain::{Principal, Role};
+use yingji_monitoring::drill::DRILL_PREFIX;
 use yingji_monitoring::lifecycle::{Warning, WarningId};
 use yingji_monitoring::{Rule, RuleId};
 use yingji_server::auth::{require_signed_in, Caller};
@@ -87,6 +88,13 @@ async fn create_rule(
     check_rule_editor(&p)?;
     let mut rule = parse_rule(body)?;
     rule.version = 1;
+    if rule.id.drill().is_some() {
+        return Err(ApiError::new(
+            "invalid_value",
+            format!("rule ids beginning with {DRILL_PREFIX} are reserved for drills' copies"),
+        )
+        .field("id"));
+    }
     if state.monitor.lock().await.engine.rule(&rule.id).is_some() {
         return Err(ApiError::new(
             "duplicate_id",
@@ -170,6 +178,8 @@ async fn install(
 struct WarningQuery {
     /// `open` (default: open ones and those lifted in the last 24 h) or `all`.
     state: Option<String>,
+    /// Only the warnings of this drill.
+    drill: Option<String>,
 }
 
 /// Warnings the caller's jurisdiction may see, newest first.
@@ -181,14 +191,38 @@ async fn list_warnings(
 ) -> ApiResult<Json<Value>> {
     require_signed_in(&p)?;
     let since = yingji_domain::time::rfc3339(Utc::now() - chrono::Duration::hours(24));
-    let sql = match q.state.as_deref() {
-        None => "SELECT body, town_code, public FROM mon_warnings WHERE state <> 'lifted' OR updated_at >= $1 ORDER BY id DESC LIMIT 1000",
-        Some("open") => "SELECT body, town_code, public FROM mon_warnings WHERE state <> 'lifted' AND updated_at <> $1 ORDER BY id DESC LIMIT 1000",
-        Some("all") => "SELECT body, town_code, public FROM mon_warnings WHERE updated_at <> $1 ORDER BY id DESC LIMIT 1000",
-        Some(other) => return Err(ApiError::new("invalid_query", format!("state must be open or all, got {other:?}")).field("state")),
+    let which = match q.state.as_deref() {
+        None => "(state <> 'lifted' OR updated_at >= $1)",
+        Some("open") => "state <> 'lifted' AND updated_at <> $1",
+        Some("all") => "updated_at <> $1",
+        Some(other) => {
+            return Err(ApiError::new(
+                "invalid_query",
+                format!("state must be open or all, got {other:?}"),
+            )
+            .field("state"))
+        }
     };
-    let rows = sqlx::query(sql)
-        .bind(since)
+    if let Some(drill) = &q.drill {
+        if !drill.starts_with(DRILL_PREFIX) {
+            return Err(ApiError::new(
+                "invalid_query",
+                format!("a drill id begins with {DRILL_PREFIX}, got {drill:?}"),
+            )
+            .field("drill"));
+        }
+    }
+    let of_drill = if q.drill.is_some() {
+        " AND drill = $2"
+    } else {
+        ""
+    };
+    let sql = format!("SELECT body, town_code, public FROM mon_warnings WHERE {which}{of_drill} ORDER BY id DESC LIMIT 1000");
+    let mut query = sqlx::query(&sql).bind(since);
+    if let Some(drill) = q.drill {
+        query = query.bind(drill);
+    }
+    let rows = query
         .fetch_all(&state.app.store.db().reader)
         .await
         .map_err(yingji_store::StoreError::from)?;

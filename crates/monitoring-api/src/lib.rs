@@ -11,6 +11,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api;
+pub mod drills;
 pub mod ingest;
 pub mod monitor;
 pub mod mqtt;

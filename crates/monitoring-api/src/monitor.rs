@@ -2,6 +2,7 @@
 //! background, its signals turned into persisted warnings (with history and audit entries)
 //! and live events for the town of the sensor.
 
+use crate::drills::Drills;
 use crate::ingest::Committed;
 use crate::sta::model::Entities;
 use crate::MonitoringState;
@@ -39,6 +40,10 @@ pub struct Monitor {
     places: HashMap<RuleId, Place>,
     /// Hazard points and stations by record id, for subjects that are not datastreams.
     record_towns: HashMap<String, Place>,
+    /// The rules of running drills, each on its own clock.
+    pub drills: Drills,
+    /// A drill not heard from for this long is over (`crate::drills::IDLE`).
+    pub drill_idle: std::time::Duration,
 }
 
 impl Monitor {
@@ -136,6 +141,8 @@ impl Monitor {
             ack_deadline: Duration::minutes(minutes),
             places: HashMap::new(),
             record_towns,
+            drills: Drills::default(),
+            drill_idle: crate::drills::IDLE,
         };
         monitor.place_rules(&state.entities_read());
         Ok(monitor)
@@ -165,6 +172,38 @@ impl Monitor {
                 public: s.public,
             })
             .unwrap_or_default()
+    }
+
+    /// Feeds a committed batch: county observations to the county's engine, a drill's to
+    /// the drill's (restamped at `now`, see `crate::drills`).
+    pub fn ingest(
+        &mut self,
+        batch: &[Committed],
+        entities: &Entities,
+        now: DateTime<Utc>,
+        out: &mut Vec<Signal>,
+    ) {
+        let mut drill_signals = Vec::new();
+        for c in batch {
+            let observation = &c.row.observation;
+            let Some(shadow) = entities.shadow(observation.datastream().0 as i64) else {
+                self.engine.ingest_into(observation, out);
+                continue;
+            };
+            let copies = self.drills.ingest(
+                shadow,
+                observation,
+                &self.engine,
+                entities,
+                &mut drill_signals,
+            );
+            for copy in copies {
+                let place = self.place_of(&copy, entities);
+                self.places.insert(copy.id, place);
+            }
+        }
+        self.drills.tick_fed(&mut drill_signals);
+        out.extend(drill_signals.into_iter().map(|s| Signal { at: now, ..s }));
     }
 
     pub fn place(&self, rule: &RuleId) -> Place {
@@ -212,9 +251,7 @@ pub async fn run(state: MonitoringState, mut committed: mpsc::Receiver<Vec<Commi
     while let Some(batch) = committed.recv().await {
         {
             let mut monitor = state.monitor.lock().await;
-            for c in &batch {
-                monitor.engine.ingest_into(&c.row.observation, &mut signals);
-            }
+            monitor.ingest(&batch, &state.entities_read(), Utc::now(), &mut signals);
         }
         publish_observations(&state, &batch);
         if !signals.is_empty() {
@@ -298,6 +335,7 @@ pub async fn apply_signals(
 pub fn warning_json(w: &Warning, place: &Place) -> Value {
     let mut v = serde_json::to_value(w).unwrap_or(Value::Null);
     v["town_code"] = json!(place.town);
+    v["drill"] = json!(w.rule.drill());
     v["public"] = json!(place.public);
     v
 }
@@ -335,7 +373,7 @@ pub async fn save_warning(
         .bind(w.id.0 as i64)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("INSERT INTO mon_warnings (id, rule_id, subject, town_code, public, state, level, body, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)")
+    sqlx::query("INSERT INTO mon_warnings (id, rule_id, subject, town_code, public, state, level, body, updated_at, drill) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")
         .bind(w.id.0 as i64)
         .bind(w.rule.as_str())
         .bind(w.subject.0.as_str())
@@ -345,6 +383,7 @@ pub async fn save_warning(
         .bind(level)
         .bind(body.clone())
         .bind(yingji_domain::time::rfc3339(Utc::now()))
+        .bind(w.rule.drill())
         .execute(&mut **tx)
         .await?;
     for (seq, step) in w.history.iter().enumerate().skip(stored_steps as usize) {
@@ -383,13 +422,14 @@ async fn save_fault(
     let at = yingji_domain::time::rfc3339(signal.at);
     match &signal.event {
         Event::FaultRaised { fault, value } => {
-            sqlx::query("INSERT INTO mon_faults (rule_id, subject, fault, town_code, raised_at, value) VALUES ($1,$2,$3,$4,$5,$6)")
+            sqlx::query("INSERT INTO mon_faults (rule_id, subject, fault, town_code, raised_at, value, drill) VALUES ($1,$2,$3,$4,$5,$6,$7)")
                 .bind(signal.rule.as_str())
                 .bind(signal.subject.0.as_str())
                 .bind(serde_json::to_value(fault).ok().and_then(|f| f.as_str().map(str::to_string)).unwrap_or_default())
                 .bind(place.town.as_ref().map(|t| t.to_string()))
                 .bind(at)
                 .bind(*value)
+                .bind(signal.rule.drill())
                 .execute(&mut **tx)
                 .await?;
         }
@@ -408,7 +448,13 @@ async fn save_fault(
 
 /// One pass of the clock: time-driven signals, overdue escalations, a snapshot.
 pub async fn tick(state: &MonitoringState, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let signals = state.monitor.lock().await.engine.tick(now);
+    let signals = {
+        let mut monitor = state.monitor.lock().await;
+        let mut signals = monitor.engine.tick(now);
+        let idle = monitor.drill_idle;
+        signals.extend(monitor.drills.retire_idle(now, idle));
+        signals
+    };
     if !signals.is_empty() {
         apply_signals(state, signals).await?;
     }
@@ -419,6 +465,26 @@ pub async fn tick(state: &MonitoringState, now: DateTime<Utc>) -> Result<(), Sto
     let mut events = Vec::new();
     let snapshot = serde_json::to_string(&monitor.engine.snapshot()).unwrap_or_default();
     let mut tx = db.begin_write().await?;
+    // Warnings of drills no longer running (retired above, or cut short by a restart, which
+    // keeps no drill engine) close with them.
+    let ended: Vec<WarningId> = monitor
+        .book
+        .open()
+        .iter()
+        .filter(|w| {
+            w.rule
+                .drill()
+                .is_some_and(|d| !monitor.drills.is_running(d))
+        })
+        .map(|w| w.id)
+        .collect();
+    for id in ended {
+        if let Ok(w) = monitor.book.lift(id, "drill", now) {
+            let place = monitor.place(&w.rule);
+            save_warning(db, &mut tx, &w, &place, &system, "warning.drill_ended").await?;
+            events.push((place.clone(), warning_json(&w, &place)));
+        }
+    }
     for id in due {
         if monitor.book.escalate_overdue(id, now).is_ok() {
             if let Some(w) = monitor.book.get(id).cloned() {

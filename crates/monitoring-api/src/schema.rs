@@ -3,7 +3,7 @@
 
 use yingji_store::migrations::Migration;
 
-pub const MIGRATIONS: &[Migration] = &[FIRST, INTEGER_TIMES];
+pub const MIGRATIONS: &[Migration] = &[FIRST, INTEGER_TIMES, DRILL_MARKS];
 
 const FIRST: Migration = Migration {
     name: "monitoring_0001",
@@ -100,6 +100,22 @@ ALTER TABLE sta_observations RENAME COLUMN phenomenon_time TO phenomenon_ms;
 ALTER TABLE sta_observations ALTER COLUMN result_time TYPE BIGINT
     USING ROUND(EXTRACT(EPOCH FROM result_time::timestamptz) * 1000)::BIGINT;
 ALTER TABLE sta_observations RENAME COLUMN result_time TO result_ms
+"#,
+};
+
+/// Warnings and faults raised by a drill's rule copies carry the drill's id, so listings
+/// filter them in the query (`yingji_monitoring::drill`).
+const DRILL_MARKS: Migration = Migration {
+    name: "monitoring_0003_drill_marks",
+    sqlite: r#"
+ALTER TABLE mon_warnings ADD COLUMN drill TEXT;
+ALTER TABLE mon_faults ADD COLUMN drill TEXT;
+CREATE INDEX mon_warnings_by_drill ON mon_warnings (drill)
+"#,
+    postgres: r#"
+ALTER TABLE mon_warnings ADD COLUMN drill TEXT;
+ALTER TABLE mon_faults ADD COLUMN drill TEXT;
+CREATE INDEX mon_warnings_by_drill ON mon_warnings (drill)
 "#,
 };
 

@@ -35,6 +35,7 @@
 //! ```
 
 pub mod defaults;
+pub mod drill;
 pub mod engine;
 pub mod fwi;
 pub mod level;

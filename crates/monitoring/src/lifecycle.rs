@@ -190,6 +190,13 @@ impl Warning {
         );
         Ok(())
     }
+    /// A rule's signal carries its observation's time, but a person may have acted on the
+    /// warning after that observation was taken and before it was processed (an
+    /// acknowledgement landing mid-batch). The rule's step is then recorded at the person's
+    /// time, so the history stays in order and the rule's state and the book never part.
+    fn no_earlier_than_history(&self, at: DateTime<Utc>) -> DateTime<Utc> {
+        self.history.last().map_or(at, |last| at.max(last.at))
+    }
     fn check(&self, at: DateTime<Utc>) -> Result<(), LifecycleError> {
         if !self.is_open() {
             return Err(LifecycleError::Lifted(self.id));
@@ -269,11 +276,13 @@ impl WarningBook {
                 Ok(Applied::Open(id))
             }
             (Event::LevelChanged { to, .. }, Some(i)) => {
-                self.open[i].change_level(*to, signal.at)?;
+                let at = self.open[i].no_earlier_than_history(signal.at);
+                self.open[i].change_level(*to, at)?;
                 Ok(Applied::Open(self.open[i].id))
             }
             (Event::Lifted { .. }, Some(i)) => {
-                self.open[i].lift(None, signal.at)?;
+                let at = self.open[i].no_earlier_than_history(signal.at);
+                self.open[i].lift(None, at)?;
                 Ok(Applied::Closed(Box::new(self.open.swap_remove(i))))
             }
             (Event::LevelChanged { .. } | Event::Lifted { .. }, None) => Err(missing()),

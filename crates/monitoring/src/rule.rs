@@ -186,6 +186,32 @@ pub enum Condition {
     },
 }
 
+impl Condition {
+    /// The datastream ids this condition reads, in place (duplicates included): the one
+    /// list of a condition's inputs, for reading them and for re-pointing a copy.
+    pub fn datastreams_mut(&mut self) -> Vec<&mut DatastreamId> {
+        match self {
+            Condition::Threshold { datastream, .. }
+            | Condition::RateOfChange { datastream, .. }
+            | Condition::RollingSum { datastream, .. }
+            | Condition::Silence { datastream, .. }
+            | Condition::Range { datastream, .. }
+            | Condition::Spike { datastream, .. } => vec![datastream],
+            Condition::Composite { clauses, .. } => {
+                clauses.iter_mut().map(|c| &mut c.datastream).collect()
+            }
+            Condition::IntensityDuration { gauges, .. } => gauges.iter_mut().collect(),
+            Condition::FireWeather {
+                temperature,
+                humidity,
+                wind,
+                rain,
+                ..
+            } => vec![temperature, humidity, wind, rain],
+        }
+    }
+}
+
 fn china_standard_time() -> i32 {
     480
 }
@@ -346,23 +372,13 @@ impl Rule {
 
     /// Every datastream whose observations this rule reads, without duplicates.
     pub fn datastreams(&self) -> Vec<DatastreamId> {
-        let mut ids = match &self.condition {
-            Condition::Threshold { datastream, .. }
-            | Condition::RateOfChange { datastream, .. }
-            | Condition::RollingSum { datastream, .. }
-            | Condition::Silence { datastream, .. }
-            | Condition::Range { datastream, .. }
-            | Condition::Spike { datastream, .. } => vec![*datastream],
-            Condition::Composite { clauses, .. } => clauses.iter().map(|c| c.datastream).collect(),
-            Condition::IntensityDuration { gauges, .. } => gauges.clone(),
-            Condition::FireWeather {
-                temperature,
-                humidity,
-                wind,
-                rain,
-                ..
-            } => vec![*temperature, *humidity, *wind, *rain],
-        };
+        let mut ids: Vec<DatastreamId> = self
+            .condition
+            .clone()
+            .datastreams_mut()
+            .into_iter()
+            .map(|id| *id)
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         ids

@@ -222,3 +222,23 @@ fn a_warning_can_be_lifted_by_hand_and_the_book_round_trips_as_json() {
     );
     assert!(restored.open().is_empty());
 }
+
+#[test]
+fn a_rule_step_older_than_a_persons_step_is_recorded_after_it() {
+    // Observation at minute 5 processed after the officer acknowledged at minute 8.
+    let mut book = WarningBook::default();
+    let Applied::Open(id) = book.apply(&raised(0, Yellow)).unwrap() else {
+        panic!("raised")
+    };
+    book.acknowledge(id, "duty", at(8)).unwrap();
+    assert!(matches!(
+        book.apply(&changed(5, Yellow, Orange)),
+        Ok(Applied::Open(_))
+    ));
+    let Applied::Closed(w) = book.apply(&lifted(6, Orange)).unwrap() else {
+        panic!("lifted")
+    };
+    let times: Vec<_> = w.history.iter().map(|s| s.at).collect();
+    assert_eq!(times, vec![at(0), at(8), at(8), at(8)]);
+    assert_eq!(w.level, Orange);
+}

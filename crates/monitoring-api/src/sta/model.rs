@@ -124,6 +124,13 @@ pub struct StreamInfo {
     pub public: bool,
 }
 
+/// A drill's stand-in for a county datastream (see `yingji_monitoring::drill`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shadow<'a> {
+    pub drill: &'a str,
+    pub of: i64,
+}
+
 #[derive(Debug, Default)]
 pub struct Entities {
     by_kind: HashMap<Kind, BTreeMap<i64, Entity>>,
@@ -157,6 +164,30 @@ impl Entities {
 
     pub fn is_empty(&self) -> bool {
         self.by_kind.values().all(BTreeMap::is_empty)
+    }
+
+    /// The drill a Datastream shadows a county datastream for, if it is a drill's shadow:
+    /// its `properties` carry `drill` (the drill id) and `shadow_of` (the county
+    /// datastream's `@iot.id`).
+    pub fn shadow(&self, datastream: i64) -> Option<Shadow<'_>> {
+        let properties = self
+            .get(Kind::Datastream, datastream)?
+            .fields
+            .get("properties")?;
+        Some(Shadow {
+            drill: properties.get("drill")?.as_str()?,
+            of: properties.get("shadow_of")?.as_i64()?,
+        })
+    }
+
+    /// Every shadow of `drill`: county datastream → shadow.
+    pub fn shadows_of(&self, drill: &str) -> Vec<(i64, i64)> {
+        self.all(Kind::Datastream)
+            .filter_map(|d| {
+                let shadow = self.shadow(d.id)?;
+                (shadow.drill == drill).then_some((shadow.of, d.id))
+            })
+            .collect()
     }
 
     pub fn stream(&self, datastream: i64) -> Option<StreamInfo> {

@@ -142,6 +142,15 @@ impl Engine {
     }
 
     /// Removes a rule; the signals close what it had open.
+    /// Signals that close everything the rules have open (a drill's rules when it ends).
+    pub fn close_all(&self, now: DateTime<Utc>) -> Vec<Signal> {
+        let mut closing = Vec::new();
+        for slot in &self.slots {
+            close(slot, now, &mut closing);
+        }
+        closing
+    }
+
     pub fn remove(
         &mut self,
         id: &RuleId,
