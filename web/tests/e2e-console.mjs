@@ -173,6 +173,18 @@ export async function consoleScenarios({ base, page, scenario, check, waitReady,
       const incidents = await pageApi(page, '/api/v1/incidents');
       const titled = incidents.body.filter((i) => i.title === offlineTitle);
       check(titled.length === 1, `${titled.length} incidents carry the offline report's title, want 1`);
+      // What the service worker stored: this build's files, the page and the three public map
+      // layers only — no report, no photo, no signed-in answer.
+      const kept = await phone.evaluate(async () => {
+        const paths = [];
+        for (const name of await caches.keys()) {
+          for (const request of await (await caches.open(name)).keys()) paths.push(new URL(request.url).pathname);
+        }
+        return paths;
+      });
+      const mayKeep = (path) => ['/app/report', '/favicon.svg'].includes(path) || path.startsWith('/assets/')
+        || /^\/api\/v1\/collections\/(county|town_areas|towns)\/items$/.test(path);
+      check(kept.includes('/app/report') && kept.every(mayKeep), `the service worker keeps ${kept.filter((p) => !mayKeep(p)).join(', ') || 'no page'}`);
     });
 
     if (reported) {
