@@ -82,11 +82,20 @@ export class Outbox {
         return;
       }
       const answer = await response.json().catch(() => null);
+      if (response.status === 401) {
+        // The session ended (it may expire while the phone is offline for hours). The report
+        // is the officer's all the same: it stays pending, under its key, and is sent once
+        // they sign in again. Every other report would get the same answer now.
+        this.update(entry.key, { attempts: entry.attempts + 1, error: answer?.error?.message ?? 'HTTP 401', signed_out: true });
+        return;
+      }
       if (response.ok) {
         if (entry.photos) forgetPhotos(entry.key, entry.photos).catch(() => {});
         this.update(entry.key, {
           status: OUTCOME.received,
           attempts: entry.attempts + 1,
+          error: null,
+          signed_out: false,
           received_at: answer?.report?.received_at ?? new Date().toISOString(),
           report_id: answer?.report?.id ?? null,
           incident_id: answer?.incident?.id ?? null,

@@ -154,6 +154,7 @@ export async function startReport(root, me) {
     await outbox.flush();
     const [latest] = outbox.entries();
     if (latest?.status === OUTCOME.received) message('report.received');
+    else if (latest?.signed_out) message('report.signInAgain');
     else if (latest?.status === OUTCOME.pending) message('report.savedOffline');
   };
 

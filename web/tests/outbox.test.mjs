@@ -51,6 +51,27 @@ test('a refusal is final and keeps the server\'s reason; a server error is retri
   assert.equal(entry.attempts, 2);
 });
 
+test('a lapsed session keeps the report pending under its key until the officer signs in again', async () => {
+  const keys = [];
+  let signedIn = false;
+  const outbox = new Outbox('info100', async (entry) => {
+    keys.push(entry.key);
+    return signedIn ? answer(201, stored) : answer(401, { error: { code: 'unauthenticated', message: 'sign in first' } });
+  });
+  const first = outbox.add({ type: 'flood' });
+  outbox.add({ type: 'fire' });
+  await outbox.flush();
+  assert.deepEqual(keys, [first.key], 'sent the next report although the session was gone');
+  const kept = outbox.entries().find((e) => e.key === first.key);
+  assert.equal(kept.status, OUTCOME.pending);
+  assert.equal(kept.signed_out, true);
+  assert.match(kept.error, /sign in first/);
+  signedIn = true;
+  await outbox.flush();
+  assert.ok(outbox.entries().every((e) => e.status === OUTCOME.received && !e.error && !e.signed_out));
+  assert.equal(keys.filter((k) => k === first.key).length, 2, 'the retry did not carry the same key');
+});
+
 test('reports survive a reload and each officer has their own outbox', async () => {
   const offline = async () => { throw new TypeError('offline'); };
   new Outbox('info100', offline).add({ type: 'flood' });

@@ -295,6 +295,7 @@ export default {
   'report.status.refused': 'Refused',
   'report.attempts': 'attempts',
   'report.online': 'Online',
+  'report.signInAgain': 'Signed out: the report is kept on this device and is sent once you sign in again',
   'report.offline': 'Offline',
   'chart.open': 'Last 24 hours chart',
   'chart.last24h': 'last 24 hours',

@@ -295,6 +295,7 @@ export default {
   'report.status.refused': '被拒绝',
   'report.attempts': '尝试次数',
   'report.online': '在线',
+  'report.signInAgain': '登录已失效：报告仍保存在本机，重新登录后将自动发送',
   'report.offline': '离线',
   'chart.open': '最近24小时曲线',
   'chart.last24h': '最近24小时',
