@@ -14,7 +14,8 @@
 //! Each prints throughput, latency percentiles, the CPU time the server and the load
 //! generator used and the load average, and checks that every key was stored exactly once.
 //!
-//! Run: `cargo bench -p yingji-incidents-api --bench surge [-- --rate 5000 --seconds 8]`.
+//! Run: `cargo bench -p yingji-incidents-api --bench surge [-- --rate 5000 --seconds 8]`;
+//! `-- --open-only --rate N` runs only the open loop (latency at another offered rate).
 
 mod load;
 mod machine;
@@ -34,6 +35,8 @@ const INCIDENTS: usize = 50;
 struct Options {
     rate: f64,
     seconds: f64,
+    /// Only the open-loop run (for latency at other offered rates, or profiling).
+    open_only: bool,
 }
 
 fn options(args: &[String]) -> Options {
@@ -50,6 +53,7 @@ fn options(args: &[String]) -> Options {
     Options {
         rate: value("--rate", 5_000.0),
         seconds: value("--seconds", 8.0),
+        open_only: args.iter().any(|a| a == "--open-only"),
     }
 }
 
@@ -70,17 +74,9 @@ fn main() {
         .expect("load runtime");
     let grouped = FilingConfig::default().max_batch;
     runtime.block_on(async {
-        let base = measure(1, CLOSED_REPORTS_EACH, Pace::Closed).await;
-        let base_rate = print("closed loop, one report per transaction (baseline)", &base);
-        let saturated = measure(grouped, CLOSED_REPORTS_EACH, Pace::Closed).await;
-        let rate = print(
-            &format!("closed loop, group commit (≤{grouped} per transaction)"),
-            &saturated,
-        );
-        println!(
-            "ratio: group commit / one report per transaction = {:.1}×",
-            rate / base_rate
-        );
+        if !options.open_only {
+            closed_loop(grouped).await;
+        }
         let interval = Duration::from_secs_f64(OFFICERS as f64 / options.rate);
         let reports_each = (options.seconds / interval.as_secs_f64()).round().max(1.0) as usize;
         let open = measure(grouped, reports_each, Pace::Open { interval }).await;
@@ -92,6 +88,21 @@ fn main() {
             &open,
         );
     });
+}
+
+/// The saturation runs: the baseline (one report per transaction), then group commit.
+async fn closed_loop(grouped: usize) {
+    let base = measure(1, CLOSED_REPORTS_EACH, Pace::Closed).await;
+    let base_rate = print("closed loop, one report per transaction (baseline)", &base);
+    let saturated = measure(grouped, CLOSED_REPORTS_EACH, Pace::Closed).await;
+    let rate = print(
+        &format!("closed loop, group commit (≤{grouped} per transaction)"),
+        &saturated,
+    );
+    println!(
+        "ratio: group commit / one report per transaction = {:.1}×",
+        rate / base_rate
+    );
 }
 
 /// One run against a fresh server process.
