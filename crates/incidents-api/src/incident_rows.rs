@@ -101,16 +101,7 @@ pub async fn load_for_update(
     tx: &mut Transaction<'static, Any>,
     id: &str,
 ) -> ApiResult<Option<Incident>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM inc_incidents WHERE id = $1{}",
-        db.for_update()
-    );
-    let row = sqlx::query(&sql)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db_error)?;
-    row.as_ref().map(from_row).transpose()
+    Ok(load_many_for_update(db, tx, &[id]).await?.remove(id))
 }
 
 /// [`load_for_update`] for many incidents, a few hundred per statement. Rows are locked in
