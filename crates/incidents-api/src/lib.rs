@@ -8,7 +8,9 @@
 //! * [`timeline`]: the ordered, audited, live-pushed record of everything done.
 //!
 //! Every write commits with its audit entry and timeline entry in one transaction and is
-//! acknowledged only after commit; live events go out after commit.
+//! acknowledged only after commit; live events go out after commit. Status steps (incident
+//! status and notes, orders, plan activation and tasks) all do this through
+//! [`timeline::record_step`]; field reports through the batch writer in [`filing`].
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
