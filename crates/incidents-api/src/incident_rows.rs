@@ -65,7 +65,7 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Incident, ApiError> {
 }
 
 impl Incident {
-    /// The incident `new` opens, exactly as [`insert_many`] stores it and [`from_row`]
+    /// The incident `new` opens, exactly as `insert_many` stores it and `from_row`
     /// reads it back, so a writer need not read its own insert.
     pub fn opened(id: String, new: &NewIncident, actor: &Principal, now: DateTime<Utc>) -> Self {
         let now_text = yingji_domain::time::rfc3339(now);
