@@ -213,7 +213,7 @@ fn progress_line(line: &str) {
 }
 
 /// `yingji demo`: plays the default scenario with simulated responders and shows its clock.
-pub async fn play_demo(drills: Drills, base: String) {
+pub async fn play_demo(drills: Drills, base: String, data_dir: PathBuf) {
     let Some(text) = yingji_drill::builtin("july-rainstorm") else {
         return;
     };
@@ -248,8 +248,9 @@ pub async fn play_demo(drills: Drills, base: String) {
         progress_line(&view.line());
         if p.state.is_some_and(|s| s.is_over()) {
             println!(
-                "\n演练结束 drill over: yingji drill report {} --data-dir yingji-demo-data",
-                drill.id
+                "\n演练结束 drill over: yingji drill report {} --data-dir {}",
+                drill.id,
+                data_dir.display()
             );
             return;
         }

@@ -177,7 +177,11 @@ async fn serve(config: ServerConfig, demo: bool) -> anyhow::Result<ExitCode> {
     drills.set_self_url(&format!("http://{own}"));
     if demo {
         users::print_demo_accounts();
-        tokio::spawn(drill::play_demo(drills, format!("http://{address}")));
+        tokio::spawn(drill::play_demo(
+            drills,
+            format!("http://{address}"),
+            config.data_dir.clone(),
+        ));
     }
     axum::serve(listener, yingji_server::router(state, modules))
         .with_graceful_shutdown(async {

@@ -2,7 +2,7 @@
 //! `/api/v1/warnings` (active and recent, scoped by the town of their subject; acknowledge,
 //! escalate and lift, each step with who and when, audited).
 
-use crate::monitor::{apply_signals, insert_rule, save_warning, warning_json};
+use crate::monitor::{apply_signals, insert_rule, save_warning, warning_json, Place};
 use crate::MonitoringState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -227,6 +227,7 @@ async fn list_warnings(
         .await
         .map_err(yingji_store::StoreError::from)?;
     let mut out = Vec::new();
+    let entities = state.entities_read();
     for row in rows {
         let body: String = row.try_get(0).map_err(yingji_store::StoreError::from)?;
         let town: Option<String> = row.try_get(1).map_err(yingji_store::StoreError::from)?;
@@ -236,13 +237,8 @@ async fn list_warnings(
             continue;
         }
         let warning: Warning = serde_json::from_str(&body).map_err(|_| ApiError::internal())?;
-        out.push(warning_json(
-            &warning,
-            &crate::monitor::Place {
-                town,
-                public: public != 0,
-            },
-        ));
+        let place = Place::stored(town, public != 0, &warning.subject, &entities);
+        out.push(warning_json(&warning, &place));
     }
     Ok(Json(json!({"warnings": out})))
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use tokio::sync::mpsc;
 use yingji_domain::{Principal, TownCode};
 use yingji_monitoring::lifecycle::{Applied, Warning, WarningBook, WarningId};
-use yingji_monitoring::{Engine, Event, Rule, RuleId, Signal};
+use yingji_monitoring::{Engine, Event, Rule, RuleId, Signal, Subject};
 use yingji_store::audit::{append, Change};
 use yingji_store::sqlx_error as sqlx;
 use yingji_store::sqlx_error::Row;
@@ -24,11 +24,34 @@ pub const TICK: std::time::Duration = std::time::Duration::from_secs(30);
 /// Unacknowledged warnings escalate after this, unless `YINGJI_WARNING_ACK_MINUTES` says otherwise.
 pub const DEFAULT_ACK_MINUTES: i64 = 15;
 
-/// Where a rule's subject lies: its town (None = district-wide) and whether it is public.
+/// Where a rule's subject lies: its town (None = district-wide), whether it is public, and
+/// for a datastream the dataset record of its sensor (the map draws the warning there).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Place {
     pub town: Option<TownCode>,
     pub public: bool,
+    pub sensor: Option<String>,
+}
+
+impl Place {
+    /// The place of a stored warning: its stored town and visibility, its sensor from the
+    /// subject (`datastream:<id>`).
+    pub fn stored(
+        town: Option<TownCode>,
+        public: bool,
+        subject: &Subject,
+        entities: &Entities,
+    ) -> Self {
+        Place {
+            town,
+            public,
+            sensor: subject_datastream(subject).and_then(|ds| entities.record_of(ds)),
+        }
+    }
+}
+
+fn subject_datastream(subject: &Subject) -> Option<i64> {
+    subject.0.strip_prefix("datastream:")?.parse().ok()
 }
 
 #[derive(Default)]
@@ -127,6 +150,8 @@ impl Monitor {
                     Place {
                         town: r.town_code.clone(),
                         public: r.is_public(),
+                        sensor: (kind == yingji_domain::RecordKind::Sensor)
+                            .then(|| r.id.to_string()),
                     },
                 );
             }
@@ -170,6 +195,7 @@ impl Monitor {
             .map(|s| Place {
                 town: s.town,
                 public: s.public,
+                sensor: subject_datastream(&rule.subject).and_then(|ds| entities.record_of(ds)),
             })
             .unwrap_or_default()
     }
@@ -336,6 +362,9 @@ pub fn warning_json(w: &Warning, place: &Place) -> Value {
     let mut v = serde_json::to_value(w).unwrap_or(Value::Null);
     v["town_code"] = json!(place.town);
     v["drill"] = json!(w.rule.drill());
+    if let Some(sensor) = &place.sensor {
+        v["sensor_id"] = json!(sensor);
+    }
     v["public"] = json!(place.public);
     v
 }

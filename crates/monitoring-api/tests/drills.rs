@@ -112,6 +112,10 @@ async fn a_drill_is_judged_on_its_own_clock_and_its_warnings_are_marked_and_kept
         assert_eq!(raised["rule"], format!("{DRILL}:rain-1h:{gauge}"));
         assert_eq!(raised["level"], "blue");
         assert_eq!(raised["town_code"], "120119104", "the county gauge's town");
+        assert_eq!(
+            raised["sensor_id"], "thing-rain-001-precipitation",
+            "drawn on the county gauge"
+        );
         let at: DateTime<Utc> = raised["history"][0]["at"]
             .as_str()
             .unwrap()

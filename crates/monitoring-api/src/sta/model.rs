@@ -180,6 +180,18 @@ impl Entities {
         })
     }
 
+    /// The dataset record a Datastream reports for (`properties.record_id`), or for a
+    /// drill's shadow the record of the county datastream it stands in for: what the map
+    /// places a warning on.
+    pub fn record_of(&self, datastream: i64) -> Option<String> {
+        let own = |id: i64| -> Option<String> {
+            let properties = self.get(Kind::Datastream, id)?.fields.get("properties")?;
+            properties.get("record_id")?.as_str().map(str::to_string)
+        };
+        // One hop only: a shadow names a county datastream, never a chain.
+        own(datastream).or_else(|| own(self.shadow(datastream)?.of))
+    }
+
     /// Every shadow of `drill`: county datastream → shadow.
     pub fn shadows_of(&self, drill: &str) -> Vec<(i64, i64)> {
         self.all(Kind::Datastream)
