@@ -32,6 +32,7 @@ use axum::Router;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 use yingji_store::Store;
 
@@ -67,6 +68,9 @@ pub fn router(state: AppState, modules: Vec<Module>) -> Router {
         get(move || openapi::document(doc.clone())),
     )
     .fallback(|| async { error::ApiError::not_found("route") })
+    // gzip for clients that ask (the map's GeoJSON layers shrink about tenfold); never for
+    // the live event stream, whose events must leave as they happen (`DefaultPredicate`).
+    .layer(CompressionLayer::new())
     .layer(middleware::from_fn(track))
     .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
     .layer(TraceLayer::new_for_http())

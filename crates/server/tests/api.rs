@@ -50,6 +50,40 @@ async fn ready_and_described() {
 }
 
 #[tokio::test]
+async fn answers_are_gzipped_on_request_but_the_event_stream_is_not() {
+    for server in servers().await {
+        let token = server.token("duty").await;
+        let encoding = |path: &'static str| {
+            let request = server
+                .client
+                .get(format!("{}{path}", server.base))
+                .bearer_auth(&token)
+                .header("accept-encoding", "gzip");
+            async move {
+                let response = request.send().await.unwrap();
+                assert_eq!(response.status(), 200, "{path}");
+                response
+                    .headers()
+                    .get("content-encoding")
+                    .map(|v| v.to_str().unwrap().to_string())
+            }
+        };
+        assert_eq!(
+            encoding("/api/v1/collections/villages/items").await.as_deref(),
+            Some("gzip")
+        );
+        assert_eq!(encoding("/api/v1/events").await, None, "{}", server.backend);
+        let plain = server
+            .client
+            .get(format!("{}/api/v1/openapi.json", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert!(plain.headers().get("content-encoding").is_none());
+    }
+}
+
+#[tokio::test]
 async fn the_map_layers_hold_the_real_county_and_marked_synthetic_layers() {
     for server in servers().await {
         let (_, county) = server.get("/api/v1/collections/county/items", None).await;

@@ -16,7 +16,6 @@ use axum::routing::get;
 use axum::Router;
 use rust_embed::Embed;
 use std::borrow::Cow;
-use tower_http::compression::CompressionLayer;
 use yingji_server::error::ApiError;
 use yingji_server::{AppState, Module};
 
@@ -63,8 +62,7 @@ pub enum MountError {}
 /// The UI's routes: the app pages, `/assets/*`, the few root files Vite copies from
 /// `web/public`, and the report page's service worker `/sw.js` (made by the build; served
 /// from the root so it may control `/app/report`, and revalidated like the page so a new
-/// build's worker replaces the old one). Answers are gzip-compressed when the browser
-/// accepts it.
+/// build's worker replaces the old one). The server gzips them when the browser accepts it.
 pub async fn mount(_app: &AppState) -> Result<Module, MountError> {
     Ok(Module {
         routes: router(),
@@ -83,7 +81,7 @@ fn router() -> Router {
     for page in PAGES {
         routes = routes.route(page, get(index));
     }
-    routes.layer(CompressionLayer::new())
+    routes
 }
 
 async fn index() -> Response {
