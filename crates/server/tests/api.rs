@@ -69,7 +69,9 @@ async fn answers_are_gzipped_on_request_but_the_event_stream_is_not() {
             }
         };
         assert_eq!(
-            encoding("/api/v1/collections/villages/items").await.as_deref(),
+            encoding("/api/v1/collections/villages/items")
+                .await
+                .as_deref(),
             Some("gzip")
         );
         assert_eq!(encoding("/api/v1/events").await, None, "{}", server.backend);
