@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use yingji_domain::time::rfc3339;
 
-const MESSAGES: usize = 40_000;
+const MESSAGES: usize = 150_000;
 /// Longest a phase may run from its first publish before it is cut off and reported.
 const DEADLINE: Duration = Duration::from_secs(40);
 /// A phase also ends once its count has stood still this long after the broker acknowledged
@@ -172,6 +172,11 @@ where
             break true;
         }
     };
+    // The count can reach every message before the last PUBACKs are back at the publisher.
+    let settle = Instant::now() + Duration::from_secs(2);
+    while !timed_out && acked.load(Ordering::Relaxed) < total && Instant::now() < settle {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let published = acked.load(Ordering::Relaxed);
     // Still running only if the broker stopped taking messages; either way the publisher
     // (and its connection) goes with the task.
