@@ -42,8 +42,10 @@ pub struct MqttIngest {
 }
 
 impl MqttIngest {
-    /// Disconnects from the broker. Messages not yet acknowledged are redelivered by the
-    /// broker to the next session; nothing acknowledged is lost.
+    /// Disconnects from the broker. The session is clean (a fresh client id per start), so
+    /// messages delivered but not yet committed are not redelivered to the next one: they
+    /// are lost, although the broker acknowledged them to their publisher. A persistent
+    /// session would need a stable client id per server (not done).
     pub fn stop(self) {
         self.task.abort();
     }
@@ -70,7 +72,7 @@ pub struct MqttCounts {
     pub stored: u64,
     /// Refused (bad payload, unknown datastream, rate limit) and acknowledged anyway.
     pub rejected: u64,
-    /// Not stored because the writer failed; left unacknowledged for redelivery.
+    /// Not stored because the writer failed; left unacknowledged (see [`MqttIngest::stop`]).
     pub failed: u64,
 }
 
@@ -295,7 +297,8 @@ async fn acknowledge(
                     }
                 }
             }
-            // Not acknowledged: the broker redelivers them when the session resumes.
+            // Not acknowledged: never confirmed as stored. Within this clean session the
+            // broker does not resend them, and they hold part of the Receive Maximum.
             Err(e) => {
                 counters.failed.fetch_add(count, Ordering::Relaxed);
                 tracing::error!(error = %e, "MQTT observations not stored");
