@@ -171,14 +171,18 @@ async fn reports_titled(server: &TestServer, title: &str) -> usize {
     reports
 }
 
+/// GET as a browser asks (gzip accepted) or, with `gzip` false, as a client whose body is
+/// read as text here.
+async fn fetch_as(server: &TestServer, path: &str, gzip: bool) -> reqwest::Response {
+    let mut request = server.client.get(format!("{}{path}", server.base));
+    if gzip {
+        request = request.header("accept-encoding", "gzip");
+    }
+    request.send().await.unwrap()
+}
+
 async fn fetch(server: &TestServer, path: &str) -> reqwest::Response {
-    server
-        .client
-        .get(format!("{}{path}", server.base))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap()
+    fetch_as(server, path, true).await
 }
 
 #[tokio::test]
@@ -226,12 +230,7 @@ async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scena
     // The report page's service worker: revalidated on every visit, and naming this build's
     // files, so a new build's worker replaces the old one.
     // Asked without accept-encoding: the body is read as text below.
-    let worker = server
-        .client
-        .get(format!("{}/sw.js", server.base))
-        .send()
-        .await
-        .unwrap();
+    let worker = fetch_as(&server, "/sw.js", false).await;
     assert_eq!(worker.status(), 200);
     assert_eq!(worker.headers()["cache-control"], "no-cache");
     assert!(worker.headers()["content-type"]
@@ -248,12 +247,12 @@ async fn the_ui_is_served_without_shadowing_the_api_and_passes_the_browser_scena
     assert_eq!(missing.status(), 404);
 
     // The API and operations routes keep their own answers.
-    let unknown_api = fetch(&server, "/api/v1/no-such-route").await;
+    let unknown_api = fetch_as(&server, "/api/v1/no-such-route", false).await;
     assert_eq!(unknown_api.status(), 404);
     assert!(unknown_api.text().await.unwrap().contains("not_found"));
     assert_eq!(fetch(&server, "/healthz").await.status(), 200);
     assert_eq!(fetch(&server, "/metrics").await.status(), 200);
-    let collections = fetch(&server, "/api/v1/collections").await;
+    let collections = fetch_as(&server, "/api/v1/collections", false).await;
     assert!(collections.text().await.unwrap().contains("shelters"));
 
     // A warning and an observation as the monitoring module publishes them, repeated so the
