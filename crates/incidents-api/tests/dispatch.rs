@@ -6,6 +6,21 @@ mod common;
 use common::{servers, YUYANG};
 use reqwest::Method;
 use serde_json::{json, Value};
+use yingji_server::testing::TestServer;
+
+/// Opens a fire incident in 渔阳镇, as the duty officer.
+async fn fire_in_yuyang(server: &TestServer, duty: &str) -> Value {
+    let (status, incident) = server
+        .send(
+            Method::POST,
+            "/api/v1/incidents",
+            Some(duty),
+            Some(json!({"type": "fire", "location": YUYANG})),
+        )
+        .await;
+    assert_eq!(status, 201, "{incident}");
+    incident
+}
 
 fn times(candidates: &Value) -> Vec<f64> {
     candidates
@@ -20,14 +35,7 @@ fn times(candidates: &Value) -> Vec<f64> {
 async fn teams_are_ranked_by_travel_time_and_orders_walk_their_lifecycle() {
     for server in servers().await {
         let duty = server.token("duty").await;
-        let (_, incident) = server
-            .send(
-                Method::POST,
-                "/api/v1/incidents",
-                Some(&duty),
-                Some(json!({"type": "fire", "location": YUYANG})),
-            )
-            .await;
+        let incident = fire_in_yuyang(&server, &duty).await;
         let id = incident["id"].as_str().unwrap();
         let dispatch = format!("/api/v1/incidents/{id}/dispatch?team_type=fire");
         let (status, ranked) = server.get(&dispatch, Some(&duty)).await;
@@ -218,14 +226,7 @@ async fn a_road_closed_through_the_routing_api_reroutes_dispatch_at_once() {
     .await;
     for server in servers {
         let duty = server.token("duty").await;
-        let (_, incident) = server
-            .send(
-                Method::POST,
-                "/api/v1/incidents",
-                Some(&duty),
-                Some(json!({"type": "fire", "location": YUYANG})),
-            )
-            .await;
+        let incident = fire_in_yuyang(&server, &duty).await;
         let dispatch = format!(
             "/api/v1/incidents/{}/dispatch?team_type=fire",
             incident["id"].as_str().unwrap()
