@@ -168,6 +168,14 @@ impl CostOverlay {
         self.factors.is_empty()
     }
 
+    /// Segments closed outright (not merely slowed).
+    pub fn closed_segments(&self) -> impl Iterator<Item = SegmentId> + '_ {
+        self.factors
+            .iter()
+            .filter(|(_, &f)| f == 0.0)
+            .map(|(&segment, _)| segment)
+    }
+
     /// Cost of (part of) a segment whose free-flow cost is `base`; `None` when closed.
     #[inline]
     pub fn cost(&self, segment: SegmentId, base: Millis) -> Option<Millis> {

@@ -3,7 +3,8 @@
 //! * [`RoadGraph`] — loaded from OSM PBF ([`RoadGraph::from_osm_pbf`]) or the routrs node
 //!   format ([`RoadGraph::from_routrs_json`]).
 //! * [`Router`] — snapping, routes, travel-time tables, isochrones; prepared once (contraction
-//!   hierarchy), cached on disk by [`load_or_prepare`].
+//!   hierarchy), cached on disk by [`load_or_prepare`]. Between nearby points it also offers a
+//!   bounded straight cross-country leg (`cross_country.rs`).
 //! * [`ClosureSet`] — closures and slow-downs honoured by every query at once.
 //! * [`analysis`] — coverage, aerial reach, evacuation (min-cost flow), exposure.
 //!
@@ -43,6 +44,7 @@ pub mod analysis;
 mod cache;
 mod ch;
 mod closures;
+mod cross_country;
 mod dijkstra;
 mod error;
 mod geometry;

@@ -5,14 +5,16 @@ use serde::{Deserialize, Serialize};
 use crate::access::Access;
 use crate::ch::{ChQuery, ContractionHierarchy};
 use crate::closures::CostOverlay;
+use crate::cross_country::{CrossCountry, Leg};
 use crate::dijkstra::{shortest_path_tree, SearchDirection};
 use crate::error::{Result, RoutingError};
 use crate::geometry::LonLat;
 use crate::graph::{millis_for, Millis, NodeIndex, RoadGraph, SegmentId, UNREACHED};
 use crate::snap::{Snap, SnapIndex};
 
-/// Query settings that do not change the prepared graph.
+/// Query settings that do not change the prepared graph. Omitted fields take their defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RouterConfig {
     /// Speed of the leg between a point and the road it snaps to (minor roads and tracks the
     /// graph does not hold). Default 20 km/h.
@@ -21,6 +23,13 @@ pub struct RouterConfig {
     pub max_snap_distance_m: f64,
     /// Half-width of the corridor drawn around reachable roads in an isochrone. Default 250 m.
     pub isochrone_corridor_m: f64,
+    /// Points at most this far apart (straight line) may also be joined by a straight
+    /// cross-country leg, taken when faster than the roads (see `cross_country.rs`).
+    /// Default 1,500 m; 0 disables it (roads only).
+    pub max_cross_country_m: f64,
+    /// The cross-country leg's length is the straight distance times this (the way is never
+    /// quite straight). Default 1.3; at least 1.
+    pub cross_country_detour: f64,
 }
 
 impl Default for RouterConfig {
@@ -29,6 +38,8 @@ impl Default for RouterConfig {
             offroad_speed_kmh: 20.0,
             max_snap_distance_m: 20_000.0,
             isochrone_corridor_m: 250.0,
+            max_cross_country_m: 1_500.0,
+            cross_country_detour: 1.3,
         }
     }
 }
@@ -47,6 +58,20 @@ impl RouterConfig {
                 ));
             }
         }
+        let max = self.max_cross_country_m;
+        if !(max.is_finite() && max >= 0.0) {
+            return Err(RoutingError::invalid(
+                "max_cross_country_m",
+                format!("must be 0 (off) or positive, got {max}"),
+            ));
+        }
+        let detour = self.cross_country_detour;
+        if !(detour.is_finite() && detour >= 1.0) {
+            return Err(RoutingError::invalid(
+                "cross_country_detour",
+                format!("must be at least 1, got {detour}"),
+            ));
+        }
         Ok(())
     }
 }
@@ -56,12 +81,17 @@ impl RouterConfig {
 pub struct Route {
     pub travel_time_s: f64,
     pub distance_m: f64,
-    /// Off-road legs at both ends (included in the totals).
+    /// Off-road legs at both ends (included in the totals); all of `distance_m` for a
+    /// cross-country route.
     pub offroad_m: f64,
     /// The segments driven, in order (a partly driven segment included).
     pub segments: Vec<SegmentId>,
     /// lon/lat from the origin to the destination.
     pub geometry: Vec<LonLat>,
+    /// The route is one straight cross-country leg (no road; `geometry` is its two ends),
+    /// because that was faster than the roads. Absent in older serialized routes.
+    #[serde(default)]
+    pub cross_country: bool,
 }
 
 impl Route {
@@ -71,6 +101,7 @@ impl Route {
         properties.insert("travel_time_s".into(), self.travel_time_s.into());
         properties.insert("distance_m".into(), self.distance_m.into());
         properties.insert("offroad_m".into(), self.offroad_m.into());
+        properties.insert("cross_country".into(), self.cross_country.into());
         geojson::Feature {
             geometry: Some(geojson::Geometry::new((&line).into())),
             properties: Some(properties),
@@ -231,6 +262,17 @@ impl Router {
                 .min()
         });
         let direct = origin.direct_to(&destination, &self.graph, overlay);
+        let by_road = via_graph.map(|(ms, _)| ms).into_iter().chain(direct).min();
+        let leg = CrossCountry::new(&self.config, &self.graph, overlay)
+            .leg(origin.point, destination.point);
+        // Ties go to the road: a leg is only taken when it saves time.
+        if let Some(leg) = leg.filter(|leg| by_road.is_none_or(|ms| leg.ms < ms)) {
+            return Ok(RouteAnswer::Found(cross_country_route(
+                &origin,
+                &destination,
+                leg,
+            )));
+        }
         let route = match (via_graph, direct) {
             (None, None) => return Ok(RouteAnswer::Unreachable),
             (Some((ms, _)), Some(direct_ms)) if direct_ms <= ms => {
@@ -260,6 +302,7 @@ impl Router {
                 destination.snap.road_point,
                 destination.point,
             ],
+            cross_country: false,
         }
     }
 
@@ -304,6 +347,7 @@ impl Router {
             offroad_m,
             segments,
             geometry,
+            cross_country: false,
         }
     }
 
@@ -347,10 +391,15 @@ impl Router {
         } else {
             self.dijkstra_table(origins, destinations, overlay)
         };
+        // Both the hierarchy and the live-cost table end here, so both offer the same legs.
+        let cross_country = CrossCountry::new(&self.config, &self.graph, overlay);
         for (i, o) in origins.iter().enumerate() {
             for (j, d) in destinations.iter().enumerate() {
                 if let Some(direct) = o.direct_to(d, &self.graph, overlay) {
                     table[i][j] = table[i][j].min(direct);
+                }
+                if let Some(leg) = cross_country.leg(o.point, d.point) {
+                    table[i][j] = table[i][j].min(leg.ms);
                 }
             }
         }
@@ -412,6 +461,18 @@ impl Router {
                     .collect()
             })
             .collect()
+    }
+}
+
+/// A route that is one straight cross-country leg: all of it off-road, no segment driven.
+fn cross_country_route(origin: &Access, destination: &Access, leg: Leg) -> Route {
+    Route {
+        travel_time_s: leg.ms as f64 / 1000.0,
+        distance_m: leg.distance_m,
+        offroad_m: leg.distance_m,
+        segments: Vec::new(),
+        geometry: vec![origin.point, destination.point],
+        cross_country: true,
     }
 }
 

@@ -2,9 +2,7 @@
 
 mod common;
 
-use yingji_routing::{
-    CostOverlay, OsmSpeedTable, RoadGraph, RouteAnswer, Router, RouterConfig, RoutingError,
-};
+use yingji_routing::{CostOverlay, OsmSpeedTable, RoadGraph, RouteAnswer, Router, RoutingError};
 
 fn fixture() -> RoadGraph {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/oneway.osm.pbf");
@@ -86,7 +84,8 @@ fn one_way_street_is_driven_only_forwards() {
     let around = segment_seconds(&graph, 2, 3)
         + segment_seconds(&graph, 3, 4)
         + segment_seconds(&graph, 4, 1);
-    let router = Router::new(graph, RouterConfig::default()).unwrap();
+    // Roads only: on foot, 1 and 2 are 850 m apart across the square.
+    let router = Router::new(graph, common::roads_only()).unwrap();
     assert_eq!(seconds_between(&router, 1, 2), direct);
     // Against the one-way, the only way is round the square.
     assert!((seconds_between(&router, 2, 1) - around).abs() < 0.002);

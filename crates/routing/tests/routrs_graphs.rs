@@ -24,7 +24,7 @@ fn check_random_node_pairs(graph: RoadGraph, seed: u64, sources: usize, targets:
             dst.iter().map(|&t| dist[t as usize]).collect()
         })
         .collect();
-    let router = Router::new(graph, RouterConfig::default()).unwrap();
+    let router = Router::new(graph, roads_only()).unwrap();
     let table = router
         .travel_times(&origins, &destinations, &CostOverlay::free_flow())
         .unwrap();

@@ -82,7 +82,16 @@ pub fn reference_dijkstra(graph: &RoadGraph, seeds: &[(u32, u64)]) -> Vec<Option
     dist
 }
 
-use yingji_routing::{Direction, LonLat, RoadGraphBuilder};
+use yingji_routing::{Direction, LonLat, RoadGraphBuilder, RouterConfig};
+
+/// The default settings without the cross-country leg: for checks against road-only ground
+/// truth (a reference Dijkstra, a one-way street).
+pub fn roads_only() -> RouterConfig {
+    RouterConfig {
+        max_cross_country_m: 0.0,
+        ..RouterConfig::default()
+    }
+}
 
 /// A straight east-west road along lat 40.0 with nodes every 0.1 deg from lon 117.0 to 117.5
 /// (source ids 0..=5), driven at 60 km/h, plus a separate two-node road at lat 40.3
