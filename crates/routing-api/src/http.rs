@@ -18,6 +18,7 @@ use yingji_server::{AppState, Module};
 use crate::analyses::{AerialRequest, AreaRequest, EvacuationRequest};
 use crate::closures::ClosureRequest;
 use crate::input;
+use crate::queries::FoundRoute;
 use crate::RoutingService;
 
 #[derive(Clone)]
@@ -52,7 +53,8 @@ impl FromRef<RoutingState> for AppState {
         EvacuationRequest,
         AreaRequest,
         TableRequest,
-        ExposureRequest
+        ExposureRequest,
+        FoundRoute
     ))
 )]
 struct RoutingApi;
@@ -104,7 +106,7 @@ fn number(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<f64>
 
 #[utoipa::path(get, path = "/api/v1/routing/route", tag = "routing",
     params(("from" = String, Query, description = "LON,LAT"), ("to" = String, Query, description = "LON,LAT")),
-    responses((status = 200, description = "`status` found (travel time, distance, GeoJSON line) or unreachable"),
+    responses((status = 200, body = FoundRoute, description = "`status` found (travel time, distance, GeoJSON line; `cross_country` for a straight leg between nearby points) or unreachable"),
         (status = 422, description = "invalid_coordinate, outside_graph")))]
 async fn route(
     State(s): State<RoutingState>,

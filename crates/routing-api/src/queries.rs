@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
-use yingji_routing::{LonLat, RouteAnswer};
+use yingji_routing::{LonLat, Route, RouteAnswer};
 use yingji_server::error::ApiError;
 
 use crate::errors::api_error;
@@ -11,6 +11,45 @@ use crate::RoutingService;
 
 /// More cells than this in one table is refused (a planning run uses the analyses).
 pub const MAX_TABLE_CELLS: usize = 250_000;
+
+/// A found route as served (`status` is `found`); the unreachable answer is
+/// `{"status": "unreachable", "message"}`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FoundRoute {
+    /// Always `found`.
+    pub status: String,
+    pub travel_time_s: f64,
+    pub travel_time_min: f64,
+    pub distance_m: f64,
+    /// Metres travelled off the roads (included in `distance_m`): the legs to and from the
+    /// nearest roads, or all of it for a cross-country route.
+    pub offroad_m: f64,
+    /// `true` when the route is one straight cross-country leg between nearby points (no
+    /// road; two-point line), taken because it is faster than the roads. Added later than the
+    /// other fields: clients that do not know it still read a valid route.
+    pub cross_country: bool,
+    /// Road segment ids driven, in order (empty for a cross-country route).
+    pub segments: Vec<u32>,
+    /// GeoJSON Feature: the LineString, with `travel_time_s`, `distance_m`, `offroad_m` and
+    /// `cross_country` as properties.
+    #[schema(value_type = Object)]
+    pub feature: geojson::Feature,
+}
+
+impl From<Route> for FoundRoute {
+    fn from(route: Route) -> Self {
+        FoundRoute {
+            status: "found".into(),
+            travel_time_s: route.travel_time_s,
+            travel_time_min: route.travel_time_s / 60.0,
+            distance_m: route.distance_m,
+            offroad_m: route.offroad_m,
+            cross_country: route.cross_country,
+            feature: route.to_geojson(),
+            segments: route.segments,
+        }
+    }
+}
 
 /// A travel-time table in minutes; `None` is an explicit "unreachable".
 #[derive(Debug, Clone, Serialize)]
@@ -21,8 +60,7 @@ pub struct MinutesTable {
 }
 
 impl RoutingService {
-    /// The fastest route: `{"status": "found", travel_time_s, distance_m, feature}` or
-    /// `{"status": "unreachable"}`.
+    /// The fastest route: a [`FoundRoute`] or `{"status": "unreachable"}`.
     pub async fn route(
         &self,
         from: LonLat,
@@ -35,15 +73,7 @@ impl RoutingService {
             .route(from, to, &overlay)
             .map_err(|e| api_error(e, &[]))?;
         Ok(match answer {
-            RouteAnswer::Found(route) => json!({
-                "status": "found",
-                "travel_time_s": route.travel_time_s,
-                "travel_time_min": route.travel_time_s / 60.0,
-                "distance_m": route.distance_m,
-                "offroad_m": route.offroad_m,
-                "segments": route.segments,
-                "feature": route.to_geojson(),
-            }),
+            RouteAnswer::Found(route) => json!(FoundRoute::from(route)),
             RouteAnswer::Unreachable => json!({
                 "status": "unreachable",
                 "message": "no road connects these points under the closures in force",

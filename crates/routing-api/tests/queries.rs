@@ -27,6 +27,8 @@ async fn route_table_and_isochrone_on_the_county_graph() {
             .unwrap();
         assert_eq!(line.first().unwrap(), &json!(lon_lat(YUYANG)));
         assert_eq!(line.last().unwrap(), &json!(lon_lat(NORTH_EAST)));
+        assert_eq!(found["cross_country"], false, "{found}");
+        assert_eq!(found["feature"]["properties"]["cross_country"], false);
 
         // Many-to-many: each cell is the route between its two points.
         let (status, table) = server
@@ -81,6 +83,54 @@ async fn route_table_and_isochrone_on_the_county_graph() {
             )
             .await;
         assert_eq!(status, 401);
+    }
+}
+
+/// The county graph is coarse: 渔阳镇's seat is 2.6 km from its nearest road, so by road a
+/// point 600 m east of it is a 4.7 km out-and-back. The answer is one straight leg instead,
+/// and says so.
+#[tokio::test]
+async fn a_short_hop_is_one_cross_country_leg() {
+    for server in servers().await {
+        let duty = server.token("duty").await;
+        let [lon, lat] = lon_lat(YUYANG);
+        let east = format!("{},{lat}", lon + 0.007);
+        let hop = route(&server, &duty, YUYANG, &east).await;
+        assert_eq!(hop["status"], "found", "{hop}");
+        assert_eq!(hop["cross_country"], true, "{hop}");
+        let metres = hop["distance_m"].as_f64().unwrap();
+        assert_eq!(hop["offroad_m"].as_f64(), Some(metres));
+        // 596 m straight, 1.3 times that travelled at 20 km/h.
+        assert!((770.0..780.0).contains(&metres), "{metres}");
+        let seconds = hop["travel_time_s"].as_f64().unwrap();
+        assert!((seconds - metres / (20.0 / 3.6)).abs() < 0.01, "{seconds}");
+        assert_eq!(hop["segments"], json!([]));
+        let feature = &hop["feature"];
+        assert_eq!(feature["properties"]["cross_country"], true);
+        assert_eq!(
+            feature["geometry"]["coordinates"],
+            json!([lon_lat(YUYANG), lon_lat(&east)])
+        );
+
+        let (status, table) = server
+            .send(
+                Method::POST,
+                "/api/v1/routing/table",
+                Some(&duty),
+                Some(json!({"from": [lon_lat(YUYANG)], "to": [lon_lat(&east)]})),
+            )
+            .await;
+        assert_eq!(status, 200, "{table}");
+        let minutes = table["minutes"][0][0].as_f64().unwrap();
+        assert!((minutes - seconds / 60.0).abs() < 1e-6, "{table}");
+
+        // The field is in the published schema of the answer.
+        let (_, doc) = server.get("/api/v1/openapi.json", None).await;
+        let schema = &doc["components"]["schemas"]["FoundRoute"];
+        assert_eq!(
+            schema["properties"]["cross_country"]["type"], "boolean",
+            "{schema}"
+        );
     }
 }
 
