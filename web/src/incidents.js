@@ -194,6 +194,11 @@ export class IncidentConsole {
   showRoute(candidate) {
     this.shownRoute = candidate.team.id;
     this.onemap.setLine('dispatch-route', candidate.route);
+    // A cross-country leg is a straight line over no road: dashed, so nobody reads it as one.
+    const crossCountry = candidate.route?.properties?.cross_country === true;
+    if (this.onemap.map.getLayer('dispatch-route-line')) {
+      this.onemap.map.setPaintProperty('dispatch-route-line', 'line-dasharray', crossCountry ? [1, 2] : undefined);
+    }
     const line = candidate.route?.geometry ?? candidate.route;
     if (line?.coordinates?.length) this.onemap.fitTo({ features: [{ geometry: line }] }, { padding: 60, maxZoom: 13 });
     this.pageEl.querySelectorAll('.candidates tr[data-team]').forEach((row) => {

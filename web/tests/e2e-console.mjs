@@ -228,10 +228,16 @@ export async function consoleScenarios({ base, page, scenario, check, waitReady,
           const data = await map.getSource('dispatch-route').getData();
           return {
             coordinates: data?.geometry?.coordinates?.length ?? 0,
+            crossCountry: data?.properties?.cross_country === true,
+            dashed: Boolean(map.getPaintProperty('dispatch-route-line', 'line-dasharray')),
             drawn: map.queryRenderedFeatures({ layers: ['dispatch-route-line'] }).length,
           };
         });
-        check(route.coordinates > 2, `the route has ${route.coordinates} points`);
+        // A road route has its two off-road ends and the road between; a team close by may
+        // instead be reached by one straight cross-country leg: exactly two points, dashed.
+        check(route.coordinates >= 2, `the route has ${route.coordinates} points`);
+        if (route.crossCountry) check(route.coordinates === 2, `a cross-country leg with ${route.coordinates} points`);
+        check(route.dashed === route.crossCountry, `dashed ${route.dashed}, cross-country ${route.crossCountry}`);
         check(route.drawn > 0, 'the route is not drawn on the map');
         await page.waitForSelector('#incident-page .timeline li[data-kind=order]', { timeout: 10000 });
         // The team accepts (as its radio operator would, through the API): the page follows.
