@@ -18,6 +18,12 @@ use std::sync::Arc;
 use yingji_dataset::{read_collection, Format, ImportError};
 use yingji_domain::{Principal, RecordKind};
 use yingji_server::bootstrap::{self, DatasetSource};
+
+/// mimalloc instead of glibc's malloc: under a surge of reports the server's threads spent
+/// about a fifth of their time in glibc's malloc, free and consolidation of freed chunks
+/// (measured with perf; crates/incidents-api/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use yingji_store::Store;
 
 #[derive(Parser)]

@@ -18,6 +18,7 @@ use crate::incidents::{self, db_error, Incident};
 use crate::reports::{report_summary, ReportInput};
 use crate::rows::{insert_all, ROWS_PER_STATEMENT};
 use crate::timeline::{self, TimelineEntry};
+use axum::body::Bytes;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -29,7 +30,7 @@ use yingji_incidents::{DrillId, Tally};
 use yingji_server::error::{ApiError, ApiResult};
 use yingji_store::audit::{self, Change};
 use yingji_store::sqlx_error::{self as sqlx, Any, Row, Transaction};
-use yingji_store::Db;
+use yingji_store::{Backend, Db};
 
 /// How the writer groups reports.
 #[derive(Debug, Clone, Copy)]
@@ -64,7 +65,9 @@ pub struct Submission {
 /// what to push live.
 pub struct Filed {
     pub status: StatusCode,
-    pub answer: Value,
+    /// The JSON answer, serialized once: the same bytes are stored as the key's answer,
+    /// sent to the client and, for a retry in the same batch, shared without a copy.
+    pub body: Bytes,
     pub fresh: Option<Fresh>,
 }
 
@@ -86,11 +89,30 @@ pub struct Filing {
 }
 
 impl Filing {
-    /// Starts the writer task; it ends when every handle is dropped.
-    pub fn start(db: Db, config: FilingConfig) -> Self {
+    /// Starts the writer; it ends when every handle is dropped.
+    ///
+    /// On SQLite the writer gets a thread of its own. A batch awaits a dozen statements, and
+    /// each answer from sqlx's SQLite worker thread wakes the writer from outside the
+    /// runtime, which queues it behind every request task ready at that moment: under a
+    /// surge, hundreds of HTTP connections. Those waits, not the work, then set the pace of
+    /// the one serial path every report goes through. On its own single-threaded runtime the
+    /// writer is polled as soon as its answer arrives. On PostgreSQL the writer stays a task:
+    /// its connections' sockets belong to the server's runtime, and several servers may
+    /// write at once anyway.
+    pub fn start(db: Db, config: FilingConfig) -> std::io::Result<Self> {
         let (queue, receiver) = mpsc::channel(config.queue.max(1));
-        tokio::spawn(writer(db, receiver, config.max_batch.max(1)));
-        Filing { queue }
+        let max_batch = config.max_batch.max(1);
+        if db.backend == Backend::Postgres {
+            tokio::spawn(writer(db, receiver, max_batch));
+            return Ok(Filing { queue });
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name("report-writer".into())
+            .spawn(move || runtime.block_on(writer(db, receiver, max_batch)))?;
+        Ok(Filing { queue })
     }
 
     /// Files the report and answers once it is committed.
@@ -199,7 +221,7 @@ async fn file_in_one_transaction(
 struct FirstAnswer {
     hash: String,
     status: StatusCode,
-    answer: Value,
+    body: Bytes,
 }
 
 impl FirstAnswer {
@@ -213,7 +235,7 @@ impl FirstAnswer {
         }
         Ok(Filed {
             status: self.status,
-            answer: self.answer.clone(),
+            body: self.body.clone(),
             fresh: None,
         })
     }
@@ -236,7 +258,7 @@ async fn stored_keys(
         .into_iter()
         .collect();
     let mut found = HashMap::new();
-    for chunk in pairs.chunks(ROWS_PER_STATEMENT) {
+    for chunk in Db::statement_chunks(&pairs, ROWS_PER_STATEMENT) {
         let terms: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let (actor, key) = (db.placeholder(2 * i + 1), db.placeholder(2 * i + 2));
@@ -262,7 +284,7 @@ async fn stored_keys(
                         .ok()
                         .and_then(|s| StatusCode::from_u16(s).ok())
                         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    answer: serde_json::from_str(&response).unwrap_or(Value::Null),
+                    body: Bytes::from(response),
                 },
             );
         }
@@ -446,7 +468,9 @@ impl<'a> Batch<'a> {
             entity_id: report_id.clone(),
             after: body.clone(),
         });
-        let answer = json!({"report": stored_report, "incident": incident, "opened": opened});
+        let response =
+            json!({"report": stored_report, "incident": incident, "opened": opened}).to_string();
+        let answer = Bytes::from(response.clone());
         let status = StatusCode::CREATED;
         self.reports.push(ReportRow {
             id: report_id,
@@ -462,7 +486,7 @@ impl<'a> Batch<'a> {
             key: submission.key.clone(),
             hash: submission.hash.clone(),
             status: i64::from(status.as_u16()),
-            response: answer.to_string(),
+            response,
             at: now_text,
         });
         self.keys.insert(
@@ -470,7 +494,7 @@ impl<'a> Batch<'a> {
             FirstAnswer {
                 hash: submission.hash.clone(),
                 status,
-                answer: answer.clone(),
+                body: answer.clone(),
             },
         );
         self.timeline.push(entry.clone());
@@ -478,7 +502,7 @@ impl<'a> Batch<'a> {
         self.incidents.insert(incident.id.clone(), incident.clone());
         Ok(Filed {
             status,
-            answer,
+            body: answer,
             fresh: Some(Fresh {
                 incident,
                 entries,

@@ -116,7 +116,7 @@ pub async fn load_many_for_update(
     sorted.sort_unstable();
     sorted.dedup();
     let mut found = HashMap::with_capacity(sorted.len());
-    for chunk in sorted.chunks(ROWS_PER_STATEMENT) {
+    for chunk in Db::statement_chunks(&sorted, ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT {COLUMNS} FROM inc_incidents WHERE id IN {} ORDER BY id{}",
             db.placeholder_rows(chunk.len(), 1),
@@ -191,7 +191,7 @@ pub async fn update_figures(
     tx: &mut Transaction<'static, Any>,
     incidents: &[&Incident],
 ) -> Result<(), sqlx::Error> {
-    for chunk in incidents.chunks(ROWS_PER_STATEMENT) {
+    for chunk in Db::statement_chunks(incidents, ROWS_PER_STATEMENT) {
         let n = chunk.len();
         let figures: Vec<String> = (0..n).map(|i| when_then(db, 2 * i + 1)).collect();
         let updated: Vec<String> = (0..n).map(|i| when_then(db, 2 * n + 2 * i + 1)).collect();

@@ -42,6 +42,8 @@ pub enum MountError {
     Store(#[from] yingji_store::StoreError),
     #[error("emergency plans: {0}")]
     Plan(#[from] yingji_incidents::PlanError),
+    #[error("report writer thread: {0}")]
+    Writer(#[from] std::io::Error),
 }
 
 /// What the handlers share.
@@ -84,7 +86,7 @@ pub async fn mount_with(
         app: app.clone(),
         towns,
         plans: plans::load_plans()?,
-        filing: filing::Filing::start(app.store.db().clone(), filing_config),
+        filing: filing::Filing::start(app.store.db().clone(), filing_config)?,
     }));
     let routes = reports::router()
         .merge(incidents::router())
@@ -99,7 +101,12 @@ pub async fn mount_with(
     })
 }
 
-/// A fresh identifier with a readable prefix.
+/// A fresh identifier with a readable prefix, time-ordered: the first 48 of its 128 bits are
+/// the Unix time in milliseconds, the other 80 random. Ordered ids are appended at the end
+/// of the primary-key index, so a batch of reports dirties a few index pages instead of one
+/// random page per report (each a 4 KiB write to the WAL at commit).
 pub(crate) fn new_id(prefix: &str) -> String {
-    yingji_domain::RecordId::generate(prefix, rand::random::<u128>()).to_string()
+    let millis = chrono::Utc::now().timestamp_millis().max(0) as u128;
+    let random = rand::random::<u128>() & ((1u128 << 80) - 1);
+    yingji_domain::RecordId::generate(prefix, (millis << 80) | random).to_string()
 }

@@ -13,6 +13,7 @@ use crate::listing::ListQuery;
 use crate::photos::{self, PhotoRef};
 use crate::{input, IncidentsState};
 use axum::extract::{Query, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -189,7 +190,12 @@ pub async fn submit(
             .publish("report", Some(town.clone()), false, fresh.report);
         incidents::publish_incident(&state, &fresh.incident, &fresh.entries);
     }
-    Ok((filed.status, axum::Json(filed.answer)).into_response())
+    Ok((
+        filed.status,
+        [(CONTENT_TYPE, "application/json")],
+        filed.body,
+    )
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/reports", tag = "incidents",

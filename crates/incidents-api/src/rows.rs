@@ -6,9 +6,10 @@ use yingji_store::sqlx_error::query::Query;
 use yingji_store::sqlx_error::{self as sqlx, Any, Transaction};
 use yingji_store::Db;
 
-/// Rows per statement: at most 15 columns × 200 rows = 3,000 parameters, far below the
-/// limits of SQLite (32,766) and PostgreSQL (65,535).
-pub const ROWS_PER_STATEMENT: usize = 200;
+/// Most rows per statement (a power of two, see [`Db::statement_chunks`]): at most 15
+/// columns × 128 rows = 1,920 parameters, far below the limits of SQLite (32,766) and
+/// PostgreSQL (65,535).
+pub const ROWS_PER_STATEMENT: usize = 128;
 
 pub type AnyQuery<'q> = Query<'q, Any, AnyArguments<'q>>;
 
@@ -29,7 +30,7 @@ pub async fn insert_all<T>(
     rows: &[T],
     bind: impl for<'q> Fn(AnyQuery<'q>, &'q T) -> AnyQuery<'q>,
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in Db::statement_chunks(rows, ROWS_PER_STATEMENT) {
         let sql = insert_sql(db, target, columns, chunk.len());
         let mut query = sqlx::query(&sql);
         for row in chunk {

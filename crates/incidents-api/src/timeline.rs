@@ -81,9 +81,13 @@ pub async fn last_seqs(
     incident_ids: &[&str],
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
     let mut found = HashMap::with_capacity(incident_ids.len());
-    for chunk in incident_ids.chunks(ROWS_PER_STATEMENT) {
+    for chunk in Db::statement_chunks(incident_ids, ROWS_PER_STATEMENT) {
+        // One MAX per incident in a subquery: each is answered from the end of the
+        // (incident_id, seq) key, where a GROUP BY over the IN list reads every entry of
+        // every incident, which grows with the incident's whole history.
         let sql = format!(
-            "SELECT incident_id, MAX(seq) FROM inc_timeline WHERE incident_id IN {} GROUP BY incident_id",
+            "SELECT i.id, (SELECT MAX(t.seq) FROM inc_timeline t WHERE t.incident_id = i.id) \
+             FROM inc_incidents i WHERE i.id IN {}",
             db.placeholder_rows(chunk.len(), 1)
         );
         let mut query = sqlx::query(&sql);
@@ -91,7 +95,9 @@ pub async fn last_seqs(
             query = query.bind(*id);
         }
         for row in query.fetch_all(&mut **tx).await? {
-            found.insert(row.try_get(0)?, row.try_get(1)?);
+            if let Some(last) = row.try_get::<Option<i64>, _>(1)? {
+                found.insert(row.try_get(0)?, last);
+            }
         }
     }
     Ok(found)

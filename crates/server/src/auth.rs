@@ -102,12 +102,16 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn session_principal(state: &AppState, token: &str) -> ApiResult<Principal> {
-    match state
-        .store
-        .session_user(&token_hash(token), Utc::now())
-        .await?
-    {
-        Some(user) => Ok(user.principal()),
+    let hash = token_hash(token);
+    if let Some(principal) = state.sessions.get(&hash) {
+        return Ok(principal);
+    }
+    match state.store.session_user(&hash, Utc::now()).await? {
+        Some(user) => {
+            let principal = user.principal();
+            state.sessions.insert(hash, principal.clone());
+            Ok(principal)
+        }
         None => Err(ApiError::new(
             "unauthenticated",
             "the session is unknown or has expired; sign in again",
@@ -195,10 +199,9 @@ pub async fn logout(
         .map(str::to_string)
         .or_else(|| session_cookie(&headers))
     {
-        state
-            .store
-            .delete_session(&token_hash(token.trim()))
-            .await?;
+        let hash = token_hash(token.trim());
+        state.store.delete_session(&hash).await?;
+        state.sessions.forget(&hash);
     }
     let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     Ok(([(SET_COOKIE, expired)], Json(json!({"signed_out": true}))))

@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod records;
 pub mod services;
+pub mod session_cache;
 pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -127,5 +128,6 @@ pub async fn state(
         events: events::EventBus::default(),
         options: Arc::new(options),
         services: services::Services::default(),
+        sessions: Arc::new(session_cache::SessionCache::default()),
     })
 }

@@ -17,6 +17,8 @@ pub struct AppState {
     pub options: Arc<ServerOptions>,
     /// Services modules share (see [`crate::services`]).
     pub services: crate::services::Services,
+    /// Recently resolved session tokens (see [`crate::session_cache`]).
+    pub sessions: Arc<crate::session_cache::SessionCache>,
 }
 
 /// Settings the capability modules read when they mount (see `yingji serve --help`).

@@ -57,9 +57,10 @@ pub struct Change<'a> {
     pub at: DateTime<Utc>,
 }
 
-/// Rows per multi-row INSERT: 10 parameters each, so 1,000 rows bind 10,000 parameters,
-/// below SQLite's limit (32,766) and PostgreSQL's (65,535).
-pub const ENTRIES_PER_INSERT: usize = 1_000;
+/// Most rows per multi-row INSERT (a power of two, see [`Db::statement_chunks`]): 10
+/// parameters each, so 5,120 parameters, below SQLite's limit (32,766) and PostgreSQL's
+/// (65,535).
+pub const ENTRIES_PER_INSERT: usize = 512;
 
 /// Appends one entry to the chain, inside the caller's transaction.
 pub async fn append(
@@ -98,7 +99,7 @@ pub async fn append_many(
         prev_hash = entry.hash.clone();
         entries.push(entry);
     }
-    for chunk in entries.chunks(ENTRIES_PER_INSERT) {
+    for chunk in Db::statement_chunks(&entries, ENTRIES_PER_INSERT) {
         let sql = format!(
             "INSERT INTO audit_log ({COLUMNS}) VALUES {}",
             db.placeholder_rows(COLUMN_COUNT, chunk.len())

@@ -58,6 +58,28 @@ impl Db {
         }
     }
 
+    /// `items` cut into runs for multi-row statements: full runs of `most` (a power of two),
+    /// then the rest as descending powers of two (200 rows with `most` 128: 128, 64, 8).
+    /// Each run length gives another statement text, and the drivers keep prepared
+    /// statements by text: with a handful of lengths they are parsed once per connection
+    /// instead of once per batch size seen.
+    pub fn statement_chunks<T>(items: &[T], most: usize) -> Vec<&[T]> {
+        debug_assert!(most.is_power_of_two());
+        let mut runs = Vec::new();
+        let mut rest = items;
+        while !rest.is_empty() {
+            let run = if rest.len() >= most {
+                most
+            } else {
+                1 << rest.len().ilog2()
+            };
+            let (head, tail) = rest.split_at(run);
+            runs.push(head);
+            rest = tail;
+        }
+        runs
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
@@ -84,5 +106,25 @@ impl Db {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Db;
+
+    #[test]
+    fn statement_chunks_are_few_lengths_covering_every_item() {
+        let items: Vec<usize> = (0..200).collect();
+        let runs = Db::statement_chunks(&items, 128);
+        let lengths: Vec<usize> = runs.iter().map(|r| r.len()).collect();
+        assert_eq!(lengths, [128, 64, 8]);
+        assert_eq!(runs.concat(), items);
+        assert!(Db::statement_chunks(&items[..0], 128).is_empty());
+        let lengths: Vec<usize> = Db::statement_chunks(&items[..7], 4)
+            .iter()
+            .map(|r| r.len())
+            .collect();
+        assert_eq!(lengths, [4, 2, 1]);
     }
 }

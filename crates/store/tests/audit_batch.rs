@@ -79,16 +79,20 @@ async fn append_many_and_append_write_one_verifiable_chain() {
         assert!(breaks.is_empty(), "{}: {breaks:?}", backend.name);
 
         // A batch-written entry edited in place is caught, and the break names it.
+        // One written by the big batch's second INSERT (seq 5 is rep-3).
+        let edited = ENTRIES_PER_INSERT as i64 + 6;
         tamper(
             &backend.url,
-            "UPDATE audit_log SET after_json = '{\"n\":0}' WHERE seq = 700",
+            &format!("UPDATE audit_log SET after_json = '{{\"n\":0}}' WHERE seq = {edited}"),
         )
         .await;
         let breaks = backend.store.verify_audit().await.unwrap();
         assert_eq!(breaks.len(), 1, "{}: {breaks:?}", backend.name);
-        assert_eq!((breaks[0].seq, breaks[0].problem), (700, "edited"));
+        assert_eq!((breaks[0].seq, breaks[0].problem), (edited, "edited"));
         assert!(
-            breaks[0].detail.contains("report.file rep-698"),
+            breaks[0]
+                .detail
+                .contains(&format!("report.file rep-{}", edited - 2)),
             "{}: {}",
             backend.name,
             breaks[0].detail

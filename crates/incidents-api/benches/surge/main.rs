@@ -27,6 +27,10 @@ use server::ServerProcess;
 use std::time::Duration;
 use yingji_incidents_api::filing::FilingConfig;
 
+/// The allocator the `yingji` binary uses, so the server process measures what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const OFFICERS: usize = 1_000;
 /// Reports per officer in the closed-loop runs.
 const CLOSED_REPORTS_EACH: usize = 10;
