@@ -468,8 +468,11 @@ impl<'a> Batch<'a> {
             entity_id: report_id.clone(),
             after: body.clone(),
         });
+        // Written as text around the two serialized parts: building it as a JSON value
+        // would copy the whole report and incident into a new tree first.
+        let incident_text = serde_json::to_string(&incident).map_err(|_| ApiError::internal())?;
         let response =
-            json!({"report": stored_report, "incident": incident, "opened": opened}).to_string();
+            format!(r#"{{"report":{body},"incident":{incident_text},"opened":{opened}}}"#);
         let answer = Bytes::from(response.clone());
         let status = StatusCode::CREATED;
         self.reports.push(ReportRow {
@@ -556,17 +559,27 @@ impl<'a> Batch<'a> {
     /// audit entries in one chain append.
     async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> ApiResult<()> {
         self.insert_rows(tx).await.map_err(db_error)?;
+        let at = self.at;
+        // The batch is written once, so its audit texts move into the entries uncopied.
         let changes: Vec<Change<'_>> = self
             .audits
-            .iter()
-            .map(|a| Change {
-                actor: &a.actor,
-                action: a.action,
-                entity: incidents::audit_entity(a.action),
-                entity_id: &a.entity_id,
-                before: None,
-                after: Some(a.after.clone()),
-                at: self.at,
+            .iter_mut()
+            .map(|pending| {
+                let PendingAudit {
+                    actor,
+                    action,
+                    entity_id,
+                    after,
+                } = pending;
+                Change {
+                    actor,
+                    action,
+                    entity: incidents::audit_entity(action),
+                    entity_id,
+                    before: None,
+                    after: Some(std::mem::take(after)),
+                    at,
+                }
             })
             .collect();
         audit::append_many(self.db, tx, &changes).await?;
