@@ -120,6 +120,9 @@ async fn measure(max_batch: usize, reports_each: usize, pace: Pace) -> (Outcome,
     let target = Target {
         client,
         base: server.base.clone(),
+        reports_url: format!("{}/api/v1/reports", server.base)
+            .parse()
+            .expect("reports URL"),
         token: server.token.clone(),
         incidents,
     };
