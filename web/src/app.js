@@ -16,6 +16,7 @@ import { PublicWarnings } from './public-warnings.js';
 import { DrillsPanel } from './drills.js';
 import { markDrill } from './drill-badge.js';
 import { forgetOfficer } from './officer.js';
+import { emptyItem } from './feed.js';
 
 const ALL_LAYERS = [...BASE_LAYERS, ...POINT_LAYERS];
 /** Drawn first (their data was asked for by main.js while this code loaded); the other
@@ -227,10 +228,7 @@ export async function startApp(root, me) {
     const feed = root.querySelector('#warning-feed');
     const active = state.warnings.active();
     if (!state.warnings.available || active.length === 0) {
-      const empty = document.createElement('li');
-      empty.className = 'empty';
-      empty.textContent = t(state.warnings.available ? 'console.noWarnings' : 'console.warningsUnavailable');
-      feed.replaceChildren(empty);
+      feed.replaceChildren(emptyItem(state.warnings.available ? 'console.noWarnings' : 'console.warningsUnavailable'));
       return;
     }
     const existing = new Map([...feed.querySelectorAll('li.warning')].map((li) => [li.dataset.id, li]));

@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { t, tValue, lang } from './i18n.js';
 import { formatTime } from './time.js';
+import { feedList } from './feed.js';
 
 export class DrillsPanel {
   /** @param {object} parts panel (container) */
@@ -25,9 +26,7 @@ export class DrillsPanel {
   }
 
   render() {
-    const list = document.createElement('ul');
-    list.className = 'feed drills';
-    for (const drill of this.drills) {
+    const list = feedList('feed drills', this.drills, (drill) => {
       const li = document.createElement('li');
       li.dataset.id = drill.id;
       li.innerHTML = '<strong></strong><div class="meta"></div><a class="report" target="_blank" rel="noopener"></a>';
@@ -36,14 +35,8 @@ export class DrillsPanel {
       const link = li.querySelector('a.report');
       link.href = `/api/v1/drills/${encodeURIComponent(drill.id)}/report`;
       link.textContent = t('drill.report');
-      list.append(li);
-    }
-    if (!this.drills.length) {
-      const empty = document.createElement('li');
-      empty.className = 'empty';
-      empty.textContent = t(this.available ? 'drill.none' : 'drill.unavailable');
-      list.append(empty);
-    }
+      return li;
+    }, this.available ? 'drill.none' : 'drill.unavailable');
     this.panel.replaceChildren(list);
   }
 }

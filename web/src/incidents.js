@@ -7,6 +7,7 @@ import { t, lang } from './i18n.js';
 import { formatTime } from './time.js';
 import { FIGURES, ORDER_STEPS, orderStepsFrom } from './incident-vocabulary.js';
 import { drillBadge } from './drill-badge.js';
+import { emptyItem } from './feed.js';
 
 const PAGE_TEMPLATE = `
 <div class="incident-head"><button type="button" class="link back" data-i18n="incident.back"></button><h2 class="incident-title"></h2></div>
@@ -69,12 +70,7 @@ export class IncidentConsole {
       li.onclick = () => this.open(incident.id);
       return li;
     });
-    if (!items.length) {
-      const empty = document.createElement('li');
-      empty.className = 'empty';
-      empty.textContent = t(this.available === false ? 'incident.unavailable' : 'incident.none');
-      items.push(empty);
-    }
+    if (!items.length) items.push(emptyItem(this.available === false ? 'incident.unavailable' : 'incident.none'));
     this.listEl.replaceChildren(...items);
   }
 
@@ -252,12 +248,7 @@ export class IncidentConsole {
   renderOrders() {
     const list = this.pageEl.querySelector('.orders');
     const orders = [...this.orders.values()];
-    if (!orders.length) {
-      const empty = document.createElement('li');
-      empty.className = 'empty';
-      empty.textContent = t('incident.noOrders');
-      return list.replaceChildren(empty);
-    }
+    if (!orders.length) return list.replaceChildren(emptyItem('incident.noOrders'));
     list.replaceChildren(...orders.map((order) => {
       const li = document.createElement('li');
       li.dataset.id = order.id;

@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { t, tValue, lang } from './i18n.js';
 import { formatTime } from './time.js';
+import { feedList } from './feed.js';
 import { COVERAGE_TARGET } from './layers.js';
 
 /** States of a warning that was published at some point (and so has deliveries). */
@@ -87,9 +88,7 @@ export class PublicWarnings {
   }
 
   render() {
-    const list = document.createElement('ul');
-    list.className = 'feed public-warnings';
-    for (const warning of this.warnings) {
+    const list = feedList('feed public-warnings', this.warnings, (warning) => {
       const li = document.createElement('li');
       li.dataset.id = warning.id;
       li.className = warning.id === this.selected ? 'selected' : '';
@@ -97,14 +96,8 @@ export class PublicWarnings {
       li.querySelector('strong').textContent = this.headline(warning);
       li.querySelector('.meta').textContent = `${tValue(warning.draft?.level ?? '')} · ${tValue(warning.state)} · ${formatTime(warning.approved_at ?? warning.updated_at, lang())}`;
       li.onclick = () => this.select(warning.id);
-      list.append(li);
-    }
-    if (!this.warnings.length) {
-      const empty = document.createElement('li');
-      empty.className = 'empty';
-      empty.textContent = t(this.available ? 'cap.none' : 'cap.unavailable');
-      list.append(empty);
-    }
+      return li;
+    }, this.available ? 'cap.none' : 'cap.unavailable');
     this.panel.replaceChildren(list, this.coverageView());
   }
 

@@ -9,6 +9,7 @@ import { BASE_LAYERS, POINT_LAYERS, LEVEL_COLOURS } from './layers.js';
 import { normalise } from './warnings.js';
 import { details } from './popup.js';
 import { subscribe } from './live.js';
+import { emptyItem } from './feed.js';
 
 const TEMPLATE = `
 <header class="topbar">
@@ -145,12 +146,7 @@ export async function startPublic(root) {
   function renderWarnings() {
     const list = root.querySelector('#public-warnings');
     list.replaceChildren();
-    if (warnings.length === 0) {
-      const li = document.createElement('li');
-      li.className = 'empty';
-      li.textContent = t('public.noWarnings');
-      list.append(li);
-    }
+    if (warnings.length === 0) list.append(emptyItem('public.noWarnings'));
     for (const w of warnings) {
       const li = document.createElement('li');
       li.className = `warning level-${w.level}`;

@@ -10,6 +10,7 @@ import { photosSupported, keepPhotos } from './photos.js';
 import { INCIDENT_TYPES, FIGURES, SEVERITIES } from './incident-vocabulary.js';
 import { scopeLabel } from './scope.js';
 import { forgetOfficer } from './officer.js';
+import { emptyItem } from './feed.js';
 
 /** The server's limit (yingji-incidents MAX_PHOTOS_PER_REPORT). */
 const MAX_PHOTOS = 6;
@@ -162,12 +163,7 @@ export async function startReport(root, me) {
   function renderOutbox() {
     const list = root.querySelector('#outbox');
     const entries = outbox.entries();
-    if (!entries.length) {
-      const empty = document.createElement('li');
-      empty.className = 'empty';
-      empty.textContent = t('report.outboxEmpty');
-      return list.replaceChildren(empty);
-    }
+    if (!entries.length) return list.replaceChildren(emptyItem('report.outboxEmpty'));
     list.replaceChildren(...entries.map((entry) => {
       const li = document.createElement('li');
       li.className = `outbox-entry ${entry.status}`;
