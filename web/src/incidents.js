@@ -25,6 +25,9 @@ const PAGE_TEMPLATE = `
 <h3 data-i18n="incident.timeline"></h3>
 <ol class="timeline"></ol>`;
 
+/** How long a cancel button waits for its confirming click before it disarms. */
+export const CANCEL_CONFIRM_MS = 4000;
+
 const minutes = (seconds) => (seconds == null ? '—' : `${Math.max(1, Math.round(seconds / 60))} ${t('public.minutes')}`);
 
 export class IncidentConsole {
@@ -40,6 +43,7 @@ export class IncidentConsole {
     this.candidates = [];
     this.dispatchMessage = '';
     this.orderErrors = new Map(); // order id -> why the server refused its last step
+    this.confirmingCancel = new Map(); // order id -> timer that disarms its cancel button
     onemap.addLine('dispatch-route', { 'line-color': '#1e88e5', 'line-width': 5, 'line-opacity': 0.85 });
   }
 
@@ -271,12 +275,38 @@ export class IncidentConsole {
         button.className = `order-step${step === 'cancelled' ? ' cancel' : ''}`;
         button.dataset.step = step;
         button.textContent = t(`orderStep.${step}`);
-        button.onclick = () => this.stepOrder(order.id, step);
+        if (step === 'cancelled') this.guardCancel(button, order.id);
+        else button.onclick = () => this.stepOrder(order.id, step);
         return button;
       }));
       li.querySelector('.order-error').textContent = this.orderErrors.get(order.id) ?? '';
       return li;
     }));
+  }
+
+  /**
+   * Cancelling recalls a team already on its way and cannot be undone, so it takes two
+   * clicks: the first arms the button (it asks to confirm), a second within
+   * CANCEL_CONFIRM_MS sends it, and otherwise the button disarms by itself. The armed state
+   * is kept per order, not on the element, because live events rebuild the list. (Not
+   * window.confirm: a modal blocks the page, live updates and the headless browser test.)
+   */
+  guardCancel(button, orderId) {
+    const armed = this.confirmingCancel.has(orderId);
+    button.classList.toggle('confirm', armed);
+    button.dataset.confirm = String(armed);
+    if (armed) button.textContent = t('orderStep.confirmCancel');
+    button.onclick = () => {
+      const timer = this.confirmingCancel.get(orderId);
+      clearTimeout(timer);
+      this.confirmingCancel.delete(orderId);
+      if (timer !== undefined) return this.stepOrder(orderId, 'cancelled');
+      this.confirmingCancel.set(orderId, setTimeout(() => {
+        this.confirmingCancel.delete(orderId);
+        this.renderOrders();
+      }, CANCEL_CONFIRM_MS));
+      return this.renderOrders();
+    };
   }
 
   /** Moves an order one step (or cancels it); the server enforces the lifecycle and its

@@ -257,6 +257,15 @@ export async function consoleScenarios({ base, page, scenario, check, waitReady,
         const order = `#incident-page .orders li[data-id="${orderId}"]`;
         const offered = () => page.$$eval(`${order} .order-actions button`, (buttons) => buttons.map((b) => b.dataset.step));
         check(JSON.stringify(await offered()) === '["en_route","cancelled"]', `from accepted the console offers ${await offered()}`);
+        // One click on cancel only asks to confirm, and the question goes away by itself.
+        const cancel = `${order} button[data-step=cancelled]`;
+        await page.click(cancel);
+        check((await page.textContent(cancel)) === '确认取消？', `one click on cancel reads ${await page.textContent(cancel)}`);
+        await page.waitForSelector(`${cancel}:not(.confirm)`, { timeout: 10000 });
+        check((await page.textContent(cancel)) === '取消指令', `the disarmed cancel reads ${await page.textContent(cancel)}`);
+        const notCancelled = await pageApi(page, `/api/v1/incidents/${reported.incident_id}/orders`);
+        check(notCancelled.body.find((o) => o.id === orderId)?.status === 'accepted', 'one click on cancel cancelled the order');
+        check(await page.getAttribute(order, 'data-status') === 'accepted', 'one click on cancel changed the shown status');
         // A real refusal from the server: the click's request is rewritten to skip a step.
         await page.route('**/api/v1/orders/*/status', (route) => route.continue({ postData: JSON.stringify({ status: 'completed' }) }), { times: 1 });
         await page.click(`${order} button[data-step=en_route]`);
@@ -275,6 +284,26 @@ export async function consoleScenarios({ base, page, scenario, check, waitReady,
         check(stored.body.find((o) => o.id === orderId)?.status === 'completed', 'the server does not have the order completed');
         await page.waitForFunction(() => [...document.querySelectorAll('#incident-page .timeline li[data-kind=order]')].some((li) => li.textContent.includes('处置完成')),
           null, { timeout: 10000 });
+      });
+
+      await scenario('cancelling an order takes a second click on the armed button', async () => {
+        // The team is free again: a new order for it arrives live, and is cancelled.
+        const orders = await pageApi(page, `/api/v1/incidents/${reported.incident_id}/orders`);
+        const teamId = orders.body.find((o) => o.status === 'completed')?.team_id;
+        check(teamId, `no completed order to take the team from: ${JSON.stringify(orders.body)}`);
+        const created = await pageApi(page, `/api/v1/incidents/${reported.incident_id}/orders`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ team_id: teamId, send: true }),
+        });
+        check(created.status === 201, `the second order was refused: ${JSON.stringify(created)}`);
+        const order = `#incident-page .orders li[data-id="${created.body.id}"]`;
+        const cancel = `${order} button[data-step=cancelled]`;
+        await page.waitForSelector(`${order}[data-status=sent] button[data-step=cancelled]`, { timeout: 10000 });
+        await page.click(cancel);
+        await page.waitForSelector(`${cancel}.confirm`, { timeout: 5000 });
+        await page.click(cancel);
+        await page.waitForSelector(`${order}[data-status=cancelled]`, { timeout: 10000 });
+        const stored = await pageApi(page, `/api/v1/incidents/${reported.incident_id}/orders`);
+        check(stored.body.find((o) => o.id === created.body.id)?.status === 'cancelled', 'the server does not have the order cancelled');
       });
     }
 

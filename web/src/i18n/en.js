@@ -226,6 +226,7 @@ export default {
   'orderStep.on_scene': 'Mark on scene',
   'orderStep.completed': 'Mark completed',
   'orderStep.cancelled': 'Cancel order',
+  'orderStep.confirmCancel': 'Confirm cancel?',
   'timeline.report': 'Report',
   'timeline.warning': 'Warning',
   'timeline.order': 'Order',

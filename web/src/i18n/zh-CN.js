@@ -226,6 +226,7 @@ export default {
   'orderStep.on_scene': '标记已到场',
   'orderStep.completed': '标记处置完成',
   'orderStep.cancelled': '取消指令',
+  'orderStep.confirmCancel': '确认取消？',
   'timeline.report': '报告',
   'timeline.warning': '预警',
   'timeline.order': '指令',
