@@ -61,7 +61,7 @@ async fn main() {
         let background_rate = (sent.load(Ordering::Relaxed) - sent_before) as f64 / secs;
         let stored_rate = (support::last_id(&server).await - stored_before) as f64 / secs;
         load.abort();
-        ingest.stop();
+        ingest.end_session().await;
         let (p50, p99, max) = percentiles(&mut raise);
         let (l50, l99, lmax) = percentiles(&mut lift);
         println!(

@@ -60,7 +60,7 @@ async fn main() {
         })
         .await;
         let counts = ingest.counts();
-        ingest.stop();
+        ingest.end_session().await;
         let received = counts.received - counts_before.received;
         report(backend, "yingji ingest (stored)", &yingji, Some(received));
         println!(

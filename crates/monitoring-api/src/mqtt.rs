@@ -9,6 +9,13 @@
 //! for the commit, a small window (MQTT 3.1.1 brokers default to 20, Mosquitto included)
 //! would cap ingest at window ÷ commit time. Senders may use MQTT 3.1.1 or 5.
 //!
+//! The session is persistent: a client id stable for this server (see [`client_id`]),
+//! `clean_start = false` and a session expiry of [`SESSION_EXPIRY`]. While the server is
+//! down or reconnecting, the broker keeps what the sensors publish, and what it delivered
+//! but we had not yet acknowledged; the next connection receives both. Delivery is thus at
+//! least once: a message committed but not yet acknowledged when the connection dropped is
+//! delivered again and stored twice (the same datastream, time and result).
+//!
 //! Three tasks, so that no message waits for another's commit: the connection forwards each
 //! publication; the batcher takes whatever has arrived (up to the window), checks it and
 //! queues the good rows as one batch for the group-commit writer; the acknowledger waits for
@@ -21,6 +28,7 @@ use chrono::Utc;
 use rumqttc::v5::mqttbytes::v5::{Packet, Publish};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -35,19 +43,51 @@ pub const BURST: f64 = 100.0;
 /// enough to keep the group-commit writer fed while earlier messages are being committed.
 pub const RECEIVE_MAXIMUM: u16 = 8192;
 
+/// How long the broker keeps our session (subscription and queued messages) after the
+/// connection is lost: a restart, an upgrade or a network cut shorter than this loses nothing.
+pub const SESSION_EXPIRY: Duration = Duration::from_secs(3600);
+
 /// The running subscriber. Dropping the handle leaves it running; [`MqttIngest::stop`] ends it.
 pub struct MqttIngest {
     task: tokio::task::JoinHandle<()>,
     counters: Arc<Counters>,
+    client_id: String,
+    broker: (String, u16),
 }
 
 impl MqttIngest {
-    /// Disconnects from the broker. The session is clean (a fresh client id per start), so
-    /// messages delivered but not yet committed are not redelivered to the next one: they
-    /// are lost, although the broker acknowledged them to their publisher. A persistent
-    /// session would need a stable client id per server (not done).
+    /// Drops the connection the way a crash would: the broker keeps the session, and a
+    /// subscriber started later with the same client id receives what arrived meanwhile.
     pub fn stop(self) {
         self.task.abort();
+    }
+
+    /// Stops and asks the broker to forget the session (a clean start with no expiry, then
+    /// a disconnect), so nothing is queued for a subscriber that will not come back: for
+    /// tests and benches, whose servers are not restarted.
+    pub async fn end_session(self) {
+        self.task.abort();
+        let (host, port) = self.broker;
+        let mut options = MqttOptions::new(self.client_id, host, port);
+        options.set_clean_start(true);
+        let (client, mut eventloop) = AsyncClient::new(options, 10);
+        let ended = async {
+            loop {
+                match eventloop.poll().await {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        let _ = client.disconnect().await;
+                    }
+                    Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(5), ended)
+            .await
+            .is_err()
+        {
+            tracing::warn!("MQTT session not ended within 5 s; the broker expires it");
+        }
     }
 
     /// What this subscriber has done so far: the same figures as the metrics, per instance,
@@ -98,12 +138,10 @@ pub fn rate_from_env() -> f64 {
 /// broker is retried forever (logged).
 pub fn start(state: MonitoringState, url: &str, rate_per_sec: f64) -> Result<MqttIngest, String> {
     let (host, port) = parse_url(url)?;
-    let client_id = format!(
-        "yingji-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_nanos_opt().unwrap_or(0) % 1_000_000_000
-    );
-    let mut options = MqttOptions::new(client_id, host, port);
+    let client_id = client_id(&state.app.options.data_dir);
+    let mut options = MqttOptions::new(client_id.clone(), host.clone(), port);
+    options.set_clean_start(false);
+    options.set_session_expiry_interval(Some(SESSION_EXPIRY.as_secs() as u32));
     options.set_keep_alive(Duration::from_secs(30));
     options.set_manual_acks(true);
     options.set_max_packet_size(Some(256 * 1024));
@@ -145,7 +183,34 @@ pub fn start(state: MonitoringState, url: &str, rate_per_sec: f64) -> Result<Mqt
             }
         }
     });
-    Ok(MqttIngest { task, counters })
+    Ok(MqttIngest {
+        task,
+        counters,
+        client_id,
+        broker: (host, port),
+    })
+}
+
+/// The client id of this server's session: `yingji-<host name>-<hash of the data directory>`,
+/// the same across restarts of one installation (so it resumes its session) and different
+/// for two servers (a broker lets one connection hold a client id, and would otherwise
+/// throw each off in turn). `YINGJI_MQTT_CLIENT_ID` overrides it.
+pub fn client_id(data_dir: &std::path::Path) -> String {
+    if let Some(id) = std::env::var("YINGJI_MQTT_CLIENT_ID")
+        .ok()
+        .filter(|id| !id.is_empty())
+    {
+        return id;
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    let dir = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    let digest = Sha256::digest(dir.to_string_lossy().as_bytes());
+    format!("yingji-{host}-{}", hex::encode(&digest[..6]))
 }
 
 fn parse_url(url: &str) -> Result<(String, u16), String> {

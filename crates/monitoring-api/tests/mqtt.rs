@@ -222,6 +222,56 @@ async fn a_flooding_sensor_is_limited_while_the_others_get_through() {
             (stored(flooder, 0.25).await == yingji_monitoring_api::mqtt::BURST as i64).then_some(())
         })
         .await;
-        ingest.stop();
+        ingest.end_session().await;
+    }
+}
+
+#[tokio::test]
+async fn observations_published_while_the_server_is_down_are_stored_when_it_is_back() {
+    let Some((url, host, port)) = broker().await else {
+        return;
+    };
+    let client = publisher(&host, port, "yingji-test-restart");
+    for h in common::harnesses().await {
+        let s = &h.server;
+        let feeder = s.token("feeder").await;
+        let feeder = feeder.as_str();
+        let path = "/sta/v1.1/Datastreams?$filter=properties/record_id%20eq%20'thing-rain-005-precipitation'";
+        let (_, found) = s.get(path, Some(feeder)).await;
+        let gauge = found["value"][0]["@iot.id"].as_i64().expect("seeded gauge");
+        let topic = format!("v1.1/Datastreams({gauge})/Observations");
+        let stored = |result: f64| {
+            let path = format!(
+                "/sta/v1.1/Datastreams({gauge})/Observations?$filter=result%20eq%20{result}&$count=true&$top=0"
+            );
+            async move {
+                let (_, page) = s.get(&path, Some(feeder)).await;
+                page["@iot.count"].as_i64().unwrap()
+            }
+        };
+        let publish = |result: f64| {
+            let body = json!({"phenomenonTime": rfc3339(Utc::now()), "result": result});
+            client.publish(topic.clone(), QoS::AtLeastOnce, false, body.to_string())
+        };
+
+        let first = yingji_monitoring_api::mqtt::start(h.monitoring.clone(), &url, 1e9).unwrap();
+        common::eventually(|| async {
+            publish(0.125).await.unwrap();
+            (stored(0.125).await >= 1).then_some(())
+        })
+        .await;
+        // The server goes away without a word, as in a crash; the sensor goes on publishing.
+        first.stop();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for _ in 0..5 {
+            publish(0.375).await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(stored(0.375).await, 0, "nobody was subscribed");
+
+        // The restarted server resumes the session the broker kept, and gets all five.
+        let second = yingji_monitoring_api::mqtt::start(h.monitoring.clone(), &url, 1e9).unwrap();
+        common::eventually(|| async { (stored(0.375).await == 5).then_some(()) }).await;
+        second.end_session().await;
     }
 }
