@@ -16,6 +16,9 @@ export function normalise(raw) {
     status: String(base.status ?? base.state ?? 'raised').toLowerCase(),
     headline: base.title ?? base.headline ?? null,
     title: base.title ?? base.headline ?? base.rule_name ?? base.rule ?? base.kind ?? base.id,
+    // sensor_id first: for a drill's warning the subject is the drill's shadow datastream,
+    // made after the page loaded and in no index here; sensor_id is the county sensor it
+    // stands in for, where the map must draw it (e2e-duty.mjs checks this live).
     sensor: base.sensor_id ?? base.thing_id ?? base.subject ?? base.source_id ?? null,
     raised_at: base.raised_at ?? base.created_at ?? base.history?.[0]?.at ?? base.at ?? null,
   };
