@@ -461,6 +461,12 @@ export async function startApp(root, me) {
     },
     fault(data) {
       const sensor = sensorOf(data.thing_id ?? data.sensor_id ?? data.subject ?? data.datastream_id);
+      // A drill's silence is logged as the drill's; the county sensor it stands in for is
+      // still reporting, so the map must not show it as failed.
+      if (data.drill) {
+        log(`${t('drill.badge')} · ${t('legend.fault')}`, sensor?.properties.name ?? '');
+        return;
+      }
       if (sensor) state.faults.add(sensor.id);
       decorateSensors();
       log(t('legend.fault'), sensor?.properties.name ?? '');

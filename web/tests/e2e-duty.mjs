@@ -77,35 +77,39 @@ export async function dutyScenarios({ base, page, scenario, check, waitReady, ch
     await page.evaluate(() => document.querySelector('.maplibregl-popup-close-button')?.click());
   });
 
-  await scenario('a drill started after the console opened has its warning drawn on the county sensor it stands in for', async () => {
+  await scenario('a drill started after the console opened has its warning drawn on the county sensor it stands in for, and its silence logged as the drill\'s without failing that sensor', async () => {
     // As drill-api starts a drill: a shadow Thing and Datastream through SensorThings that
     // name the county datastream they stand in for, then a reading on the shadow only.
-    const record = 'thing-rain-002-precipitation';
-    const filter = encodeURIComponent(`properties/record_id eq '${record}'`);
-    const found = await pageApi(page, `/sta/v1.1/Datastreams?$filter=${filter}&$expand=Thing,Sensor,ObservedProperty`);
-    const county = found.body?.value?.[0];
-    check(county, `no datastream ${record}: ${found.status}`);
     const drill = `drill-${Date.now().toString(16).padStart(16, '0')}`;
     const feeder = await signIn(base, 'feeder', password);
-    const thing = await feeder('POST', '/sta/v1.1/Things', {
-      name: `【演练 drill】${county.Thing.name}`, description: drill,
-      properties: { drill, shadow_of: county.Thing['@iot.id'], shadow_of_record: county.Thing.properties?.record_id ?? null,
-        synthetic: true, public: false, town_code: county.Thing.properties?.town_code },
-      Datastreams: [{
-        name: `【演练 drill】${county.name}`, description: drill,
-        observationType: county.observationType, unitOfMeasurement: county.unitOfMeasurement,
-        properties: { drill, shadow_of: county['@iot.id'], shadow_of_record: record },
-        Sensor: { '@iot.id': county.Sensor['@iot.id'] }, ObservedProperty: { '@iot.id': county.ObservedProperty['@iot.id'] },
-      }],
-    });
-    check(thing.status === 201, `the shadow Thing was refused: ${thing.status} ${JSON.stringify(thing.body)}`);
-    const streams = await feeder('GET', `/sta/v1.1/Things(${thing.body['@iot.id']})/Datastreams`);
-    const shadow = streams.body?.value?.[0]?.['@iot.id'];
-    check(shadow, `the shadow Thing has no datastream: ${JSON.stringify(streams.body)}`);
+    const shadowOf = async (record) => {
+      const filter = encodeURIComponent(`properties/record_id eq '${record}'`);
+      const found = await pageApi(page, `/sta/v1.1/Datastreams?$filter=${filter}&$expand=Thing,Sensor,ObservedProperty`);
+      const county = found.body?.value?.[0];
+      check(county, `no datastream ${record}: ${found.status}`);
+      const thing = await feeder('POST', '/sta/v1.1/Things', {
+        name: `【演练 drill】${county.Thing.name}`, description: drill,
+        properties: { drill, shadow_of: county.Thing['@iot.id'], shadow_of_record: county.Thing.properties?.record_id ?? null,
+          synthetic: true, public: false, town_code: county.Thing.properties?.town_code },
+        Datastreams: [{
+          name: `【演练 drill】${county.name}`, description: drill,
+          observationType: county.observationType, unitOfMeasurement: county.unitOfMeasurement,
+          properties: { drill, shadow_of: county['@iot.id'], shadow_of_record: record },
+          Sensor: { '@iot.id': county.Sensor['@iot.id'] }, ObservedProperty: { '@iot.id': county.ObservedProperty['@iot.id'] },
+        }],
+      });
+      check(thing.status === 201, `the shadow Thing was refused: ${thing.status} ${JSON.stringify(thing.body)}`);
+      const streams = await feeder('GET', `/sta/v1.1/Things(${thing.body['@iot.id']})/Datastreams`);
+      const shadow = streams.body?.value?.[0]?.['@iot.id'];
+      check(shadow, `the shadow Thing has no datastream: ${JSON.stringify(streams.body)}`);
+      return shadow;
+    };
+    const shadow = await shadowOf('thing-rain-002-precipitation');
+    const start = Date.now() - 6 * 3600_000;
     await page.evaluate(() => { window.__drillNotReloaded = true; });
     // 25 mm within an hour of the drill's own (past) clock raises the copied rain rule.
     const observed = await feeder('POST', '/sta/v1.1/Observations', {
-      phenomenonTime: new Date(Date.now() - 6 * 3600_000).toISOString(), result: 25, Datastream: { '@iot.id': shadow },
+      phenomenonTime: new Date(start).toISOString(), result: 25, Datastream: { '@iot.id': shadow },
     });
     check(observed.status === 201, `the drill reading was refused: ${observed.status} ${JSON.stringify(observed.body)}`);
     const drawn = await page.waitForFunction((id) => {
@@ -121,6 +125,19 @@ export async function dutyScenarios({ base, page, scenario, check, waitReady, ch
     check(JSON.stringify(drawn.at) === JSON.stringify(places.sensor),
       `the drill warning is drawn at ${drawn.at}, not on the county gauge at ${places.sensor} (its town point is ${places.town})`);
     check(await page.evaluate(() => window.__drillNotReloaded === true), 'the console was reloaded');
+
+    // Another shadow reads 40 minutes later on the drill's clock: the first has been silent
+    // past its 30 minutes, a drill fault. It is logged as the drill's and leaves the county
+    // gauge, which is still reporting, out of the failed state.
+    const other = await shadowOf('thing-rain-003-precipitation');
+    const later = await feeder('POST', '/sta/v1.1/Observations', {
+      phenomenonTime: new Date(start + 40 * 60_000).toISOString(), result: 0, Datastream: { '@iot.id': other },
+    });
+    check(later.status === 201, `the later drill reading was refused: ${later.status} ${JSON.stringify(later.body)}`);
+    await page.waitForFunction(() => [...document.querySelectorAll('#activity li')]
+      .some((li) => li.textContent.includes('演练 · ')), null, { timeout: 15000 });
+    const gauge = await page.evaluate(() => window.__yingji.layerData('sensors').features.find((f) => f.id === 'thing-rain-002')?.properties.state);
+    check(gauge !== 'fault', `the drill's silence marked the county gauge as failed (${gauge})`);
   });
 
   if (process.env.YINGJI_E2E_PUBLIC_WARNING) {

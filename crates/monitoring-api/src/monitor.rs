@@ -335,11 +335,15 @@ pub async fn apply_signals(
             }
             Ok(Applied::Fault) => {
                 save_fault(&mut tx, signal, &place).await?;
+                // `sensor_id` names the county sensor (a drill's shadow stands in for one)
+                // and `drill` says whose fault it is, so a console can tell a drill's
+                // silence from a real sensor going quiet.
                 events.push((
                     "fault",
                     place.clone(),
                     json!({"rule": signal.rule, "subject": signal.subject,
-                    "at": signal.at, "event": signal.event, "town_code": place.town}),
+                    "at": signal.at, "event": signal.event, "town_code": place.town,
+                    "sensor_id": place.sensor, "drill": signal.rule.drill()}),
                 ));
             }
             Err(e) => {

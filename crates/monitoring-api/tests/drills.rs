@@ -138,6 +138,8 @@ async fn a_drill_is_judged_on_its_own_clock_and_its_warnings_are_marked_and_kept
         .await
         .expect("a silence on the drill's clock");
         assert_eq!(fault["rule"], format!("{DRILL}:silence:{gauge}"));
+        assert_eq!(fault["drill"], DRILL);
+        assert_eq!(fault["sensor_id"], "thing-rain-001-precipitation");
 
         // Kept apart: the county gauge has no observation and no warning; `?drill=` selects.
         let (_, county) = s
