@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use yingji_domain::time::rfc3339;
 use yingji_monitoring_api::MonitoringState;
-use yingji_server::testing::servers_with;
+use yingji_server::testing::{servers_with, TestServer};
 
 /// The broker of `YINGJI_TEST_MQTT` as (url, host, port); None (test skipped) when unset,
 /// a failure when set and unreachable.
@@ -38,6 +38,27 @@ fn publisher(host: &str, port: u16, name: &str) -> AsyncClient {
     let (client, mut eventloop) = AsyncClient::new(options, 2048);
     tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
     client
+}
+
+/// The id of the seeded rain gauge `thing-rain-<n>`'s precipitation datastream.
+async fn gauge(s: &TestServer, token: &str, n: u32) -> i64 {
+    let path = format!("/sta/v1.1/Datastreams?$filter=properties/record_id%20eq%20'thing-rain-{n:03}-precipitation'");
+    let (_, found) = s.get(&path, Some(token)).await;
+    found["value"][0]["@iot.id"].as_i64().expect("seeded gauge")
+}
+
+/// How many observations of datastream `ds` have this result.
+async fn stored(s: &TestServer, token: &str, ds: i64, result: f64) -> i64 {
+    let path = format!(
+        "/sta/v1.1/Datastreams({ds})/Observations?$filter=result%20eq%20{result}&$count=true&$top=0"
+    );
+    let (_, page) = s.get(&path, Some(token)).await;
+    page["@iot.count"].as_i64().unwrap()
+}
+
+/// The SensorThings MQTT topic for observations of datastream `ds`.
+fn topic(ds: i64) -> String {
+    format!("v1.1/Datastreams({ds})/Observations")
 }
 
 #[tokio::test]
@@ -95,12 +116,12 @@ async fn observations_published_over_mqtt_are_stored_and_bad_ones_counted() {
             )
             .await;
         let ds = streams["value"][0]["@iot.id"].as_i64().unwrap();
-        let topic = format!("v1.1/Datastreams({ds})/Observations");
+        let observations = topic(ds);
         // A value unique to this backend: every server on the broker hears every message.
         let marker = 1000.0 + i as f64 + 0.25;
         let good = json!({"phenomenonTime": rfc3339(Utc::now()), "result": marker}).to_string();
         client
-            .publish(&topic, QoS::AtLeastOnce, false, good)
+            .publish(&observations, QoS::AtLeastOnce, false, good)
             .await
             .unwrap();
         for bad in [
@@ -109,13 +130,13 @@ async fn observations_published_over_mqtt_are_stored_and_bad_ones_counted() {
             "{\"result\": 1, \"phenomenonTime\": \"2999-01-01T00:00:00Z\"}",
         ] {
             client
-                .publish(&topic, QoS::AtLeastOnce, false, bad)
+                .publish(&observations, QoS::AtLeastOnce, false, bad)
                 .await
                 .unwrap();
         }
         client
             .publish(
-                "v1.1/Datastreams(987654)/Observations",
+                topic(987654),
                 QoS::AtLeastOnce,
                 false,
                 json!({"result": 1}).to_string(),
@@ -123,14 +144,8 @@ async fn observations_published_over_mqtt_are_stored_and_bad_ones_counted() {
             .await
             .unwrap();
 
-        let path = format!(
-            "/sta/v1.1/Datastreams({ds})/Observations?$filter=result%20eq%20{marker}&$count=true"
-        );
-        common::eventually(|| async {
-            let (_, page) = s.get(&path, Some(&feeder)).await;
-            (page["@iot.count"] == 1).then_some(())
-        })
-        .await;
+        common::eventually(|| async { (stored(s, &feeder, ds, marker).await == 1).then_some(()) })
+            .await;
         let metrics = s
             .client
             .get(format!("{}/metrics", s.base))
@@ -164,24 +179,9 @@ async fn a_flooding_sensor_is_limited_while_the_others_get_through() {
         let s = &h.server;
         let feeder = s.token("feeder").await;
         let feeder = feeder.as_str();
-        let gauge = |n: u32| {
-            let path = format!("/sta/v1.1/Datastreams?$filter=properties/record_id%20eq%20'thing-rain-{n:03}-precipitation'");
-            async move {
-                let (_, found) = s.get(&path, Some(feeder)).await;
-                found["value"][0]["@iot.id"].as_i64().expect("seeded gauge")
-            }
-        };
+        let gauge = |n: u32| gauge(s, feeder, n);
         let (flooder, neighbour, marker) = (gauge(2).await, gauge(3).await, gauge(4).await);
-        let topic = |ds: i64| format!("v1.1/Datastreams({ds})/Observations");
-        let stored = |ds: i64, result: f64| {
-            let path = format!(
-                "/sta/v1.1/Datastreams({ds})/Observations?$filter=result%20eq%20{result}&$count=true&$top=0"
-            );
-            async move {
-                let (_, page) = s.get(&path, Some(feeder)).await;
-                page["@iot.count"].as_i64().unwrap()
-            }
-        };
+        let stored = |ds: i64, result: f64| stored(s, feeder, ds, result);
         // Practically no refill: the flooder gets exactly its burst allowance.
         let ingest = yingji_monitoring_api::mqtt::start(h.monitoring.clone(), &url, 1e-6).unwrap();
         let observation = |result: f64| {
@@ -236,22 +236,11 @@ async fn observations_published_while_the_server_is_down_are_stored_when_it_is_b
         let s = &h.server;
         let feeder = s.token("feeder").await;
         let feeder = feeder.as_str();
-        let path = "/sta/v1.1/Datastreams?$filter=properties/record_id%20eq%20'thing-rain-005-precipitation'";
-        let (_, found) = s.get(path, Some(feeder)).await;
-        let gauge = found["value"][0]["@iot.id"].as_i64().expect("seeded gauge");
-        let topic = format!("v1.1/Datastreams({gauge})/Observations");
-        let stored = |result: f64| {
-            let path = format!(
-                "/sta/v1.1/Datastreams({gauge})/Observations?$filter=result%20eq%20{result}&$count=true&$top=0"
-            );
-            async move {
-                let (_, page) = s.get(&path, Some(feeder)).await;
-                page["@iot.count"].as_i64().unwrap()
-            }
-        };
+        let gauge = gauge(s, feeder, 5).await;
+        let stored = |result: f64| stored(s, feeder, gauge, result);
         let publish = |result: f64| {
             let body = json!({"phenomenonTime": rfc3339(Utc::now()), "result": result});
-            client.publish(topic.clone(), QoS::AtLeastOnce, false, body.to_string())
+            client.publish(topic(gauge), QoS::AtLeastOnce, false, body.to_string())
         };
 
         let first = yingji_monitoring_api::mqtt::start(h.monitoring.clone(), &url, 1e9).unwrap();
