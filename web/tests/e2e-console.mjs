@@ -147,7 +147,10 @@ export async function consoleScenarios({ base, page, scenario, check, waitReady,
       // the phone never hears so): the phone must send it again with the same key.
       const keys = [];
       let dropped = false;
-      await phone.route('**/api/v1/reports', async (route) => {
+      // On the context, not the page: the page is now controlled by the report page's
+      // service worker, and a page-level route did not always see its POST (one run of
+      // several reported "sent 0 time(s)" with the report received).
+      await phoneContext.route('**/api/v1/reports', async (route) => {
         keys.push(route.request().headers()['idempotency-key']);
         const response = await route.fetch();
         if (!dropped) {
@@ -167,7 +170,7 @@ export async function consoleScenarios({ base, page, scenario, check, waitReady,
         await window.__yingji.outbox.flush();
       });
       await phone.waitForSelector(`#outbox li[data-key="${queued.key}"][data-status=received]`, { timeout: 15000 });
-      await phone.unroute('**/api/v1/reports');
+      await phoneContext.unroute('**/api/v1/reports');
       check(keys.length >= 2, `sent ${keys.length} time(s); the lost answer was not retried`);
       check(keys.every((key) => key === queued.key), `a retry used another key: ${keys.join(', ')}`);
       const incidents = await pageApi(page, '/api/v1/incidents');
