@@ -23,13 +23,15 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use yingji_domain::incident::{IncidentStatus, TimelineKind};
 use yingji_domain::Principal;
 use yingji_incidents::{DrillId, Tally};
 use yingji_server::error::{ApiError, ApiResult};
 use yingji_store::audit::{self, Change};
-use yingji_store::sqlx_error::{self as sqlx, Any, Row, Transaction};
+use yingji_store::sqlx_error::pool::PoolConnection;
+use yingji_store::sqlx_error::{self as sqlx, Acquire, Any, Row, Transaction};
 use yingji_store::{Backend, Db};
 
 /// How the writer groups reports.
@@ -130,14 +132,49 @@ fn stopped() -> ApiError {
     ApiError::new("unavailable", "the report writer has stopped; try again")
 }
 
+fn unavailable() -> ApiError {
+    ApiError::new("unavailable", "the database is unavailable; try again")
+}
+
+/// How long the writer keeps the write connection across back-to-back batches before it
+/// lets another writer (an order, a status change) take its turn.
+const HOLD_AT_MOST: Duration = Duration::from_millis(50);
+
 async fn writer(db: Db, mut receiver: mpsc::Receiver<Pending>, max_batch: usize) {
     let mut group = Vec::with_capacity(max_batch);
-    while receiver.recv_many(&mut group, max_batch).await > 0 {
+    // The write connection, kept while reports keep arriving: returning it to the pool
+    // after each batch costs a ping to its worker thread and taking it back an acquire,
+    // both on the one serial path every report waits for. The pool is fair, so a writer
+    // queued for it gets it as soon as it is returned.
+    let mut held: Option<(PoolConnection<Any>, Instant)> = None;
+    loop {
+        if receiver.is_empty()
+            || held
+                .as_ref()
+                .is_some_and(|(_, since)| since.elapsed() > HOLD_AT_MOST)
+        {
+            held = None;
+        }
+        if receiver.recv_many(&mut group, max_batch).await == 0 {
+            break;
+        }
         let (submissions, replies): (Vec<Submission>, Vec<_>) = group
             .drain(..)
             .map(|pending| (pending.submission, pending.done))
             .unzip();
-        let outcomes = file_group(&db, &submissions).await;
+        let outcomes = match &mut held {
+            Some((connection, _)) => file_group(&db, connection, &submissions).await,
+            None => match db.writer.acquire().await {
+                Ok(connection) => {
+                    let (connection, _) = held.insert((connection, Instant::now()));
+                    file_group(&db, connection, &submissions).await
+                }
+                Err(error) => {
+                    tracing::error!(%error, "the report writer cannot get the write connection");
+                    submissions.iter().map(|_| Err(unavailable())).collect()
+                }
+            },
+        };
         for (reply, outcome) in replies.into_iter().zip(outcomes) {
             // A submitter that went away (dropped connection) still had its report stored;
             // its retry gets the stored answer.
@@ -147,12 +184,16 @@ async fn writer(db: Db, mut receiver: mpsc::Receiver<Pending>, max_batch: usize)
 }
 
 /// Files the group in one transaction or, if the database refuses it, one by one.
-async fn file_group(db: &Db, submissions: &[Submission]) -> Vec<ApiResult<Filed>> {
+async fn file_group(
+    db: &Db,
+    connection: &mut PoolConnection<Any>,
+    submissions: &[Submission],
+) -> Vec<ApiResult<Filed>> {
     let now = Utc::now();
-    match file_in_one_transaction(db, submissions, now).await {
+    match file_in_one_transaction(db, connection, submissions, now).await {
         Ok(outcomes) => outcomes,
         Err(error) if submissions.len() == 1 => {
-            vec![answer_after_failure(db, &submissions[0], error).await]
+            vec![answer_after_failure(db, connection, &submissions[0], error).await]
         }
         Err(error) => {
             tracing::warn!(error = %error.message, reports = submissions.len(),
@@ -160,10 +201,12 @@ async fn file_group(db: &Db, submissions: &[Submission]) -> Vec<ApiResult<Filed>
             let mut outcomes = Vec::with_capacity(submissions.len());
             for submission in submissions {
                 let one = std::slice::from_ref(submission);
-                outcomes.push(match file_in_one_transaction(db, one, now).await {
-                    Ok(mut single) => single.pop().unwrap_or_else(|| Err(ApiError::internal())),
-                    Err(error) => answer_after_failure(db, submission, error).await,
-                });
+                outcomes.push(
+                    match file_in_one_transaction(db, connection, one, now).await {
+                        Ok(mut single) => single.pop().unwrap_or_else(|| Err(ApiError::internal())),
+                        Err(error) => answer_after_failure(db, connection, submission, error).await,
+                    },
+                );
             }
             outcomes
         }
@@ -174,11 +217,12 @@ async fn file_group(db: &Db, submissions: &[Submission]) -> Vec<ApiResult<Filed>
 /// filed the same key first (our insert then violates its primary key); its answer is ours.
 async fn answer_after_failure(
     db: &Db,
+    connection: &mut PoolConnection<Any>,
     submission: &Submission,
     error: ApiError,
 ) -> ApiResult<Filed> {
     let stored = async {
-        let mut tx = db.writer.begin().await?;
+        let mut tx = connection.begin().await?;
         stored_keys(db, &mut tx, std::slice::from_ref(submission)).await
     };
     match stored.await {
@@ -197,10 +241,11 @@ async fn answer_after_failure(
 /// refusal; a server-side failure (5xx) aborts the transaction.
 async fn file_in_one_transaction(
     db: &Db,
+    connection: &mut PoolConnection<Any>,
     submissions: &[Submission],
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<ApiResult<Filed>>> {
-    let mut tx = db.begin_write().await?;
+    let mut tx = connection.begin().await.map_err(db_error)?;
     let keys = stored_keys(db, &mut tx, submissions)
         .await
         .map_err(db_error)?;
@@ -248,7 +293,7 @@ type ActorKey = (String, String);
 /// primary key, instead of one query per submitter.
 async fn stored_keys(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     submissions: &[Submission],
 ) -> Result<HashMap<ActorKey, FirstAnswer>, sqlx::Error> {
     let pairs: Vec<(&str, &str)> = submissions
@@ -258,7 +303,7 @@ async fn stored_keys(
         .into_iter()
         .collect();
     let mut found = HashMap::new();
-    for chunk in Db::statement_chunks(&pairs, ROWS_PER_STATEMENT) {
+    for chunk in Db::padded_chunks(&pairs, ROWS_PER_STATEMENT) {
         let terms: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let (actor, key) = (db.placeholder(2 * i + 1), db.placeholder(2 * i + 2));
@@ -271,7 +316,7 @@ async fn stored_keys(
         );
         let mut query = sqlx::query(&sql);
         for (actor, key) in chunk {
-            query = query.bind(*actor).bind(*key);
+            query = query.bind(actor).bind(key);
         }
         for row in query.fetch_all(&mut **tx).await? {
             let status: i64 = row.try_get(3)?;
@@ -346,7 +391,7 @@ impl<'a> Batch<'a> {
     /// on PostgreSQL) and, after the lock, their last timeline numbers.
     async fn load(
         db: &'a Db,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut Transaction<'_, Any>,
         keys: HashMap<ActorKey, FirstAnswer>,
         submissions: &[Submission],
         at: DateTime<Utc>,
@@ -557,7 +602,7 @@ impl<'a> Batch<'a> {
     /// Writes the batch: new incidents, reports, timeline entries and idempotency rows a
     /// few hundred per statement, the changed incidents' figures in one statement, and the
     /// audit entries in one chain append.
-    async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> ApiResult<()> {
+    async fn flush(&mut self, tx: &mut Transaction<'_, Any>) -> ApiResult<()> {
         self.insert_rows(tx).await.map_err(db_error)?;
         let at = self.at;
         // The batch is written once, so its audit texts move into the entries uncopied.
@@ -586,7 +631,7 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    async fn insert_rows(&mut self, tx: &mut Transaction<'static, Any>) -> Result<(), sqlx::Error> {
+    async fn insert_rows(&mut self, tx: &mut Transaction<'_, Any>) -> Result<(), sqlx::Error> {
         let opened: Vec<&Incident> = self
             .opened
             .iter()

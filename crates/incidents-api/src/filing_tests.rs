@@ -53,6 +53,13 @@ fn json(filed: &Filed) -> Value {
     serde_json::from_slice(&filed.body).unwrap()
 }
 
+/// Files a group on the write connection and returns it to the pool, as the writer does
+/// when its queue runs dry.
+async fn file_on_writer(db: &Db, submissions: &[Submission]) -> Vec<ApiResult<Filed>> {
+    let mut connection = db.writer.acquire().await.unwrap();
+    file_group(db, &mut connection, submissions).await
+}
+
 async fn count(db: &Db, sql: &str, id: &str) -> i64 {
     sqlx::query(sql)
         .bind(id)
@@ -64,7 +71,7 @@ async fn count(db: &Db, sql: &str, id: &str) -> i64 {
 }
 
 async fn open_incident(db: &Db) -> String {
-    let opened = file_group(
+    let opened = file_on_writer(
         db,
         &[submission("duty", "open", "h0", report(None, "open", None))],
     )
@@ -80,7 +87,7 @@ async fn one_batch_keeps_idempotency_and_refuses_reports_one_by_one() {
         crate::schema::apply(&db).await.unwrap();
         let id = open_incident(&db).await;
         let inc = Some(id.as_str());
-        let outcomes = file_group(
+        let outcomes = file_on_writer(
             &db,
             &[
                 submission("duty", "k1", "h1", report(inc, "first", Some(2))),
@@ -170,7 +177,7 @@ async fn one_batch_keeps_idempotency_and_refuses_reports_one_by_one() {
             store.name
         );
         // The keys of the batch are stored: a later retry gets the first answer from the table.
-        let later = file_group(
+        let later = file_on_writer(
             &db,
             &[submission(
                 "duty",
@@ -204,7 +211,7 @@ async fn a_database_error_fails_only_the_report_that_causes_it() {
     .await
     .unwrap();
     let inc = Some(id.as_str());
-    let outcomes = file_group(
+    let outcomes = file_on_writer(
         &db,
         &[
             submission("duty", "a", "ha", report(inc, "fine", Some(1))),

@@ -98,7 +98,7 @@ impl Incident {
 /// figures and timeline numbers are updated by one writer at a time.
 pub async fn load_for_update(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     id: &str,
 ) -> ApiResult<Option<Incident>> {
     Ok(load_many_for_update(db, tx, &[id]).await?.remove(id))
@@ -109,14 +109,14 @@ pub async fn load_for_update(
 /// incidents. Unknown ids are simply absent from the answer.
 pub async fn load_many_for_update(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     ids: &[&str],
 ) -> ApiResult<HashMap<String, Incident>> {
     let mut sorted = ids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
     let mut found = HashMap::with_capacity(sorted.len());
-    for chunk in Db::statement_chunks(&sorted, ROWS_PER_STATEMENT) {
+    for chunk in Db::padded_chunks(&sorted, ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT {COLUMNS} FROM inc_incidents WHERE id IN {} ORDER BY id{}",
             db.placeholder_rows(chunk.len(), 1),
@@ -124,7 +124,7 @@ pub async fn load_many_for_update(
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {
-            query = query.bind(*id);
+            query = query.bind(id);
         }
         for row in query.fetch_all(&mut **tx).await.map_err(db_error)? {
             let incident = from_row(&row)?;
@@ -147,7 +147,7 @@ pub async fn load(db: &Db, id: &str) -> ApiResult<Option<Incident>> {
 /// Inserts whole incidents, a few hundred per statement, in the caller's transaction.
 pub async fn insert_many(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     incidents: &[&Incident],
 ) -> Result<(), sqlx::Error> {
     let target = format!("inc_incidents ({COLUMNS})");
@@ -188,10 +188,10 @@ pub async fn insert_many(
 /// `SET figures = CASE id WHEN … THEN … END` over the rows named in the WHERE clause.
 pub async fn update_figures(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     incidents: &[&Incident],
 ) -> Result<(), sqlx::Error> {
-    for chunk in Db::statement_chunks(incidents, ROWS_PER_STATEMENT) {
+    for chunk in Db::padded_chunks(incidents, ROWS_PER_STATEMENT) {
         let n = chunk.len();
         let figures: Vec<String> = (0..n).map(|i| when_then(db, 2 * i + 1)).collect();
         let updated: Vec<String> = (0..n).map(|i| when_then(db, 2 * n + 2 * i + 1)).collect();
@@ -203,13 +203,13 @@ pub async fn update_figures(
             ids.join(",")
         );
         let mut query = sqlx::query(&sql);
-        for incident in chunk {
+        for incident in &chunk {
             query = query.bind(&incident.id).bind(figures_text(incident)?);
         }
-        for incident in chunk {
+        for incident in &chunk {
             query = query.bind(&incident.id).bind(&incident.updated_at);
         }
-        for incident in chunk {
+        for incident in &chunk {
             query = query.bind(&incident.id);
         }
         query.execute(&mut **tx).await?;

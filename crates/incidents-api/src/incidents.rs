@@ -167,7 +167,7 @@ pub(crate) fn audit_entity(action: &str) -> &str {
 
 pub(crate) async fn audit_states(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     actor: &Principal,
     action: &str,
     entity_id: &str,
@@ -193,7 +193,7 @@ pub(crate) async fn audit_states(
 
 pub(crate) async fn audit_change<T: Serialize>(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     actor: &Principal,
     action: &str,
     entity_id: &str,
@@ -209,6 +209,10 @@ pub(crate) fn publish_incident(
     incident: &Incident,
     entries: &[TimelineEntry],
 ) {
+    // Serializing the incident and its entries is most of the cost of publishing them.
+    if !state.app.events.changes_watched() {
+        return;
+    }
     state.app.events.publish(
         "incident",
         Some(incident.town_code.clone()),
@@ -338,7 +342,7 @@ pub async fn create(
 /// Locks an incident the caller may command, inside a write transaction.
 pub async fn commandable(
     state: &IncidentsState,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     principal: &Principal,
     id: &str,
 ) -> ApiResult<Incident> {

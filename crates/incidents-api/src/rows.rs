@@ -24,7 +24,7 @@ pub fn insert_sql(db: &Db, target: &str, columns: usize, rows: usize) -> String 
 /// the caller's transaction; `bind` binds one row's `columns` values in column order.
 pub async fn insert_all<T>(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     target: &str,
     columns: usize,
     rows: &[T],

@@ -62,7 +62,7 @@ impl TimelineEntry {
 /// The last sequence number of an incident's timeline (0 when empty), read inside the
 /// caller's transaction.
 pub async fn last_seq(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     incident_id: &str,
 ) -> Result<i64, sqlx::Error> {
     let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM inc_timeline WHERE incident_id = $1")
@@ -77,11 +77,11 @@ pub async fn last_seq(
 /// rows are locked (PostgreSQL), so no other writer appends meanwhile.
 pub async fn last_seqs(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     incident_ids: &[&str],
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
     let mut found = HashMap::with_capacity(incident_ids.len());
-    for chunk in Db::statement_chunks(incident_ids, ROWS_PER_STATEMENT) {
+    for chunk in Db::padded_chunks(incident_ids, ROWS_PER_STATEMENT) {
         // One MAX per incident in a subquery: each is answered from the end of the
         // (incident_id, seq) key, where a GROUP BY over the IN list reads every entry of
         // every incident, which grows with the incident's whole history.
@@ -92,7 +92,7 @@ pub async fn last_seqs(
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {
-            query = query.bind(*id);
+            query = query.bind(id);
         }
         for row in query.fetch_all(&mut **tx).await? {
             if let Some(last) = row.try_get::<Option<i64>, _>(1)? {
@@ -106,7 +106,7 @@ pub async fn last_seqs(
 /// Inserts entries whose sequence numbers the caller assigned, a few hundred per statement.
 pub async fn insert_many(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     entries: &[TimelineEntry],
 ) -> Result<(), sqlx::Error> {
     insert_all(

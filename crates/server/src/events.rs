@@ -88,6 +88,12 @@ impl EventBus {
         self.observations.receiver_count() > 0
     }
 
+    /// Whether any client listens to the changes lane (everything but observations):
+    /// publishers may skip serializing an event nobody would receive.
+    pub fn changes_watched(&self) -> bool {
+        self.changes.receiver_count() > 0
+    }
+
     /// Both lanes: (observations, everything else).
     pub fn subscribe(
         &self,

@@ -63,11 +63,7 @@ pub struct Change<'a> {
 pub const ENTRIES_PER_INSERT: usize = 512;
 
 /// Appends one entry to the chain, inside the caller's transaction.
-pub async fn append(
-    db: &Db,
-    tx: &mut Transaction<'static, Any>,
-    change: Change<'_>,
-) -> Result<i64> {
+pub async fn append(db: &Db, tx: &mut Transaction<'_, Any>, change: Change<'_>) -> Result<i64> {
     let seqs = append_many(db, tx, std::slice::from_ref(&change)).await?;
     seqs.last()
         .copied()
@@ -80,7 +76,7 @@ pub async fn append(
 /// the entries and their hashes are exactly those [`append`] would write one by one.
 pub async fn append_many(
     db: &Db,
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     changes: &[Change<'_>],
 ) -> Result<Vec<i64>> {
     if changes.is_empty() {

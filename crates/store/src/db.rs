@@ -80,6 +80,24 @@ impl Db {
         runs
     }
 
+    /// `items` cut into runs of `most` (a power of two) for statements where naming an
+    /// item twice changes nothing (`WHERE id IN (…)`, an `OR` of keys, `CASE id WHEN …`):
+    /// the last run is padded to the next power of two by repeating its last item, so any
+    /// number of items up to `most` is one statement, of one of a handful of texts.
+    pub fn padded_chunks<T: Copy>(items: &[T], most: usize) -> Vec<Vec<T>> {
+        debug_assert!(most.is_power_of_two());
+        items
+            .chunks(most)
+            .map(|chunk| {
+                let mut run = chunk.to_vec();
+                if let Some(&last) = chunk.last() {
+                    run.resize(chunk.len().next_power_of_two(), last);
+                }
+                run
+            })
+            .collect()
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
@@ -126,5 +144,21 @@ mod tests {
             .map(|r| r.len())
             .collect();
         assert_eq!(lengths, [4, 2, 1]);
+    }
+
+    #[test]
+    fn padded_chunks_repeat_the_last_item_up_to_a_power_of_two() {
+        let items: Vec<usize> = (0..200).collect();
+        let runs = Db::padded_chunks(&items, 128);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0], (0..128).collect::<Vec<_>>());
+        assert_eq!(runs[1].len(), 128);
+        assert_eq!(runs[1][..72], items[128..]);
+        assert!(runs[1][72..].iter().all(|&i| i == 199));
+        assert_eq!(
+            Db::padded_chunks(&items[..5], 128),
+            [vec![0, 1, 2, 3, 4, 4, 4, 4]]
+        );
+        assert!(Db::padded_chunks(&items[..0], 128).is_empty());
     }
 }

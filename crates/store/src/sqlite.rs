@@ -23,7 +23,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// `wal_autocheckpoint=0`: no commit checkpoints; [`checkpointer`] does it beside the writer.
 const PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; \
                        PRAGMA busy_timeout=10000; PRAGMA cache_size=-32768; \
-                       PRAGMA wal_autocheckpoint=0;";
+                       PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY;";
 
 impl SqliteStore {
     pub async fn open(path: &Path) -> Result<Self> {

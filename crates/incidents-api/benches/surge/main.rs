@@ -126,6 +126,7 @@ async fn measure(max_batch: usize, reports_each: usize, pace: Pace) -> (Outcome,
         token: server.token.clone(),
         incidents,
     };
+    load::connect(&target, OFFICERS).await;
     let meter = CpuMeter::start(server.pid());
     let outcome = load::run(&target, OFFICERS, reports_each, pace).await;
     let cpu = meter.stop();
