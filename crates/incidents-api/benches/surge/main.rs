@@ -112,13 +112,11 @@ async fn closed_loop(grouped: usize) {
 /// One run against a fresh server process.
 async fn measure(max_batch: usize, reports_each: usize, pace: Pace) -> (Outcome, CpuUse) {
     let server = ServerProcess::start(max_batch);
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(OFFICERS)
-        .build()
-        .expect("HTTP client");
+    let client = reqwest::Client::new();
     let incidents = load::open_incidents(&client, &server.base, &server.token, INCIDENTS).await;
     let target = Target {
         client,
+        phones: (0..OFFICERS).map(|_| reqwest::Client::new()).collect(),
         base: server.base.clone(),
         reports_url: format!("{}/api/v1/reports", server.base)
             .parse()
@@ -126,7 +124,7 @@ async fn measure(max_batch: usize, reports_each: usize, pace: Pace) -> (Outcome,
         token: server.token.clone(),
         incidents,
     };
-    load::connect(&target, OFFICERS).await;
+    load::connect(&target).await;
     let meter = CpuMeter::start(server.pid());
     let outcome = load::run(&target, OFFICERS, reports_each, pace).await;
     let cpu = meter.stop();
