@@ -12,7 +12,7 @@ async fn committed_pages_reach_the_database_file_without_a_commit_checkpointing(
     let file = store.url.trim_start_matches("sqlite://").to_string();
     let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
     // Let the checkpointer catch up with the migrations, then measure from there.
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
     let before = size();
 
     let mut tx = db.begin_write().await.unwrap();
