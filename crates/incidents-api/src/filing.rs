@@ -141,7 +141,8 @@ fn unavailable() -> ApiError {
 }
 
 /// How long the writer keeps the write connection across back-to-back batches before it
-/// lets another writer (an order, a status change) take its turn.
+/// lets another writer (an order, a status change) take its turn; it checks between
+/// batches, so such a writer waits at most this plus one batch.
 const HOLD_AT_MOST: Duration = Duration::from_millis(50);
 
 async fn writer(db: Db, mut receiver: mpsc::Receiver<Pending>, max_batch: usize) {
