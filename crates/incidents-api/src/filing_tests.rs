@@ -242,3 +242,62 @@ async fn a_database_error_fails_only_the_report_that_causes_it() {
     let timeline = timeline::list(&db, &id).await.unwrap();
     assert_eq!(timeline.len(), 4, "no trace of the refused report");
 }
+
+/// The writer keeps the write connection while reports keep coming, but never for good:
+/// another write (an order, a status change) gets it within [`HOLD_AT_MOST`] and a batch,
+/// not only once the surge is over. The bound asserted is generous (a liveness check, not a
+/// timing target): without the release the other write would wait for the pool's 60 s
+/// acquire timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_writer_gets_the_write_connection_while_reports_keep_coming() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let store = sqlite().await;
+    let db = store.store.db().clone();
+    crate::schema::apply(&db).await.unwrap();
+    let id = open_incident(&db).await;
+    let filing = Filing::start(db.clone(), FilingConfig::default()).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let filed = Arc::new(AtomicUsize::new(0));
+    // Enough officers that the writer's queue is never empty between batches.
+    let officers: Vec<_> = (0..300)
+        .map(|officer| {
+            let (filing, stop, filed, id) =
+                (filing.clone(), stop.clone(), filed.clone(), id.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let key = format!("o{officer}-{n}");
+                    let report = report(Some(&id), "巡查", None);
+                    filing
+                        .file(submission("duty", &key, &key, report))
+                        .await
+                        .unwrap();
+                    filed.fetch_add(1, Ordering::Relaxed);
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    while filed.load(Ordering::Relaxed) < 2_000 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let waited = Instant::now();
+    let mut tx = db.begin_write().await.unwrap();
+    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
+        .bind("another-writer")
+        .bind("in the middle of a surge")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let waited = waited.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    for officer in officers {
+        officer.await.unwrap();
+    }
+    assert!(
+        waited < Duration::from_secs(10),
+        "another write waited {waited:?} for the write connection"
+    );
+}
