@@ -191,7 +191,17 @@ pub async fn update_figures(
     tx: &mut Transaction<'_, Any>,
     incidents: &[&Incident],
 ) -> Result<(), sqlx::Error> {
-    for chunk in Db::padded_chunks(incidents, ROWS_PER_STATEMENT) {
+    // Serialized once per incident: the padding below repeats items, not this work.
+    let texts = incidents
+        .iter()
+        .map(|incident| figures_text(incident))
+        .collect::<Result<Vec<String>, _>>()?;
+    let rows: Vec<(&Incident, &str)> = incidents
+        .iter()
+        .zip(&texts)
+        .map(|(incident, figures)| (*incident, figures.as_str()))
+        .collect();
+    for chunk in Db::padded_chunks(&rows, ROWS_PER_STATEMENT) {
         let n = chunk.len();
         let figures: Vec<String> = (0..n).map(|i| when_then(db, 2 * i + 1)).collect();
         let updated: Vec<String> = (0..n).map(|i| when_then(db, 2 * n + 2 * i + 1)).collect();
@@ -203,13 +213,13 @@ pub async fn update_figures(
             ids.join(",")
         );
         let mut query = sqlx::query(&sql);
-        for incident in &chunk {
-            query = query.bind(&incident.id).bind(figures_text(incident)?);
+        for (incident, figures) in &chunk {
+            query = query.bind(&incident.id).bind(*figures);
         }
-        for incident in &chunk {
+        for (incident, _) in &chunk {
             query = query.bind(&incident.id).bind(&incident.updated_at);
         }
-        for incident in &chunk {
+        for (incident, _) in &chunk {
             query = query.bind(&incident.id);
         }
         query.execute(&mut **tx).await?;

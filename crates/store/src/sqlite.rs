@@ -24,6 +24,8 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 /// covers the rare reader that meets a checkpoint. `cache_size` (32 MiB instead of 2 MiB)
 /// keeps the indexes a surge of writes walks in memory instead of re-reading their pages.
 /// `wal_autocheckpoint=0`: no commit checkpoints; [`checkpointer`] does it beside the writer.
+/// `temp_store=MEMORY`: the statement journal of a multi-row write stays in memory instead
+/// of spilling to a temporary file once it passes 64 KiB.
 const PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; \
                        PRAGMA busy_timeout=10000; PRAGMA cache_size=-32768; \
                        PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY;";
